@@ -1,0 +1,99 @@
+"""The FastAPI application: routers, problem+json handlers, and the pool's lifetime."""
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from clientele import __version__, schema
+from clientele.auth.service import TokenAuthenticator
+from clientele.config import Settings, load_settings
+from clientele.customers.api import router as customers_router
+from clientele.db import create_engine
+from clientele.problems import install_problem_handlers, problem
+from clientele.uow import EngineUnitOfWork, UnitOfWorkFactory
+
+DESCRIPTION = """
+The customer master: one record per hospital, clinic, lab, manufacturer, dealer or person.
+
+* **Auth**: `Authorization: Bearer <token>` (`clientele tokens create NAME --role ...`).
+  `viewer` reads; `agent` also creates and updates; `admin` also blocks and activates.
+* **Phones** are accepted in any common Indian format and stored as E.164.
+* **Concurrency**: reads return an `ETag`; `PATCH` needs `If-Match` and answers 412 when the
+  customer changed since you read it.
+* **Errors** are RFC 9457 `application/problem+json`; a 422 lists every bad field in `errors`.
+"""
+
+
+def create_app(
+    *, database_url: str, settings: Settings, uow_factory: UnitOfWorkFactory | None = None
+) -> FastAPI:
+    """Build the app. Tests pass `uow_factory` to run every request inside their transaction."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(database_url, settings)
+        factory = uow_factory or (lambda: EngineUnitOfWork(engine))
+        app.state.uow_factory = factory
+        app.state.authenticator = TokenAuthenticator(factory)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Clientele",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(customers_router)
+    app.include_router(api)
+    _add_health_routes(app)
+    return app
+
+
+def _add_health_routes(app: FastAPI) -> None:
+    head = schema.head_revision()
+
+    @app.get("/healthz", tags=["operations"], summary="Process is up")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Database reachable and schema current",
+        responses={503: {"description": "Not ready; `detail` says why."}},
+    )
+    async def readyz(request: Request) -> Any:
+        try:
+            async with request.app.state.uow_factory() as uow:
+                current = (
+                    await uow.connection.execute(text("SELECT version_num FROM alembic_version"))
+                ).scalar_one_or_none()
+        except Exception:
+            return problem(503, "Not ready", "the database is unreachable", slug="not-ready")
+        if current != head:
+            return problem(
+                503,
+                "Not ready",
+                f"schema is at {current}, this release needs {head}",
+                slug="not-ready",
+            )
+        return JSONResponse({"status": "ready", "schema": current})
+
+
+def app_from_env() -> FastAPI:
+    """The app for `uvicorn --factory` workers: the CLI has put the database URL in the env."""
+    settings = load_settings()
+    url = os.environ.get("CLIENTELE_DATABASE_URL")
+    if not url:
+        raise RuntimeError("CLIENTELE_DATABASE_URL must be set for server workers")
+    return create_app(database_url=url, settings=settings)

@@ -1,0 +1,47 @@
+"""Who is calling and what they may do."""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+TOKEN_PREFIX = "clt_"  # noqa: S105 - a public marker, not a secret
+
+
+class Role(StrEnum):
+    """viewer reads; agent also creates and updates; admin also blocks, merges, manages users."""
+
+    VIEWER = "viewer"
+    AGENT = "agent"
+    ADMIN = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def allows(self, required: "Role") -> bool:
+        """True when this role includes everything `required` may do."""
+        return self.rank >= required.rank
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """An authenticated caller; `label` is what `created_by` and history record."""
+
+    name: str
+    role: Role
+    kind: str = "token"
+
+    @property
+    def label(self) -> str:
+        return f"{self.kind}:{self.name}"
+
+
+def new_token_secret() -> str:
+    """A fresh API token: 256 random bits, prefixed so leaked tokens are recognizable."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_hash(token: str) -> bytes:
+    """SHA-256 of a token. A 256-bit random secret needs no slow hash; this keeps lookup O(1)."""
+    return hashlib.sha256(token.encode()).digest()

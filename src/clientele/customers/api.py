@@ -1,0 +1,249 @@
+"""Customer routes under /api/v1/customers."""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from clientele.customers import service
+from clientele.customers.domain import CustomerStatus, CustomerType
+from clientele.customers.repository import CustomerFilters
+from clientele.customers.schemas import (
+    BlockRequest,
+    CustomerCount,
+    CustomerCreate,
+    CustomerPageRead,
+    CustomerRead,
+    CustomerUpdate,
+    SearchHitRead,
+    SearchResults,
+)
+from clientele.customers.search import normalize_legacy_id
+from clientele.deps import Admin, Agent, IfMatch, OptionalIfMatch, UoW, Viewer, etag
+from clientele.errors import InvalidValue
+from clientele.pagination import Cursor
+from clientele.phones import InvalidPhone, normalize_phone
+from clientele.problems import PROBLEM_MEDIA_TYPE
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}
+
+
+COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _problem("No or unknown bearer token."),
+    403: _problem("Your role may not do this."),
+    422: _problem("A field is invalid; `errors` lists each one."),
+}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _problem("No customer with this id.")}
+
+
+def _with_etag(response: Response, read: CustomerRead) -> CustomerRead:
+    response.headers["ETag"] = etag(read.version)
+    return read
+
+
+async def _filters(
+    customer_type: CustomerType | None = None,
+    status: CustomerStatus | None = None,
+    city: Annotated[str | None, Query(max_length=100)] = None,
+    state: Annotated[str | None, Query(max_length=100)] = None,
+    organization_id: UUID | None = None,
+    tag: Annotated[str | None, Query(max_length=50)] = None,
+    phone: Annotated[
+        str | None, Query(max_length=40, description="Any format; matches any phone field.")
+    ] = None,
+    legacy_id: Annotated[
+        str | None, Query(max_length=64, description="An id from the old system.")
+    ] = None,
+) -> CustomerFilters:
+    normalized_phone = None
+    if phone is not None:
+        try:
+            normalized_phone = normalize_phone(phone)
+        except InvalidPhone as exc:
+            raise InvalidValue("phone", str(exc)) from exc
+    return CustomerFilters(
+        customer_type=customer_type,
+        status=status,
+        city=city,
+        state=state,
+        organization_id=organization_id,
+        tag=tag,
+        phone=normalized_phone,
+        legacy_id=normalize_legacy_id(legacy_id) if legacy_id else None,
+    )
+
+
+Filters = Annotated[CustomerFilters, Depends(_filters)]
+Limit = Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")]
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a customer",
+    responses={
+        **COMMON_ERRORS,
+        409: _problem("An active customer has this primary phone (`existing_customer_id`)."),
+    },
+)
+async def create_customer(
+    body: CustomerCreate, uow: UoW, actor: Agent, response: Response
+) -> CustomerRead:
+    """Create a customer. Phones are stored as E.164; the answer's `Location` names it."""
+    customer = await service.create_customer(uow, values=body.model_dump(), actor=actor)
+    response.headers["Location"] = f"/api/v1/customers/{customer.id}"
+    return _with_etag(response, CustomerRead.of(customer))
+
+
+@router.get("", summary="List customers", responses=COMMON_ERRORS)
+async def list_customers(
+    uow: UoW,
+    actor: Viewer,
+    filters: Filters,
+    limit: Limit = 50,
+    cursor: Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")] = None,
+) -> CustomerPageRead:
+    """Customers matching every filter given, newest first, one page at a time."""
+    page = await service.list_customers(
+        uow,
+        filters=filters,
+        cursor=Cursor.decode(cursor) if cursor else None,
+        limit=limit,
+    )
+    return CustomerPageRead(
+        items=[CustomerRead.of(c) for c in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/count", summary="Count customers", responses=COMMON_ERRORS)
+async def count_customers(uow: UoW, actor: Viewer, filters: Filters) -> CustomerCount:
+    """How many customers match the same filters as the list."""
+    return CustomerCount(count=await service.count_customers(uow, filters=filters))
+
+
+@router.get("/search", summary="Find customers by name, phone or id", responses=COMMON_ERRORS)
+async def search_customers(
+    uow: UoW,
+    actor: Viewer,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=200,
+            description="A name (typos, abbreviations like Hosp. welcome), a phone or an id.",
+            examples=["sunrise hosp"],
+        ),
+    ],
+    filters: Filters,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> SearchResults:
+    """Best matches first. An exact id, legacy id or phone match scores 1.0."""
+    hits = await service.search_customers(uow, text=q, filters=filters, limit=limit)
+    return SearchResults(
+        items=[
+            SearchHitRead(
+                customer=CustomerRead.of(h.customer), score=h.score, matched_on=h.matched_on
+            )
+            for h in hits
+        ]
+    )
+
+
+@router.get(
+    "/{customer_id}",
+    summary="Get a customer",
+    responses={**COMMON_ERRORS, **NOT_FOUND},
+)
+async def get_customer(
+    customer_id: UUID, uow: UoW, actor: Viewer, response: Response
+) -> CustomerRead:
+    """One customer; the `ETag` header carries its version for a later PATCH."""
+    customer = await service.get_customer(uow, customer_id=customer_id)
+    return _with_etag(response, CustomerRead.of(customer))
+
+
+@router.patch(
+    "/{customer_id}",
+    summary="Update a customer",
+    responses={
+        **COMMON_ERRORS,
+        **NOT_FOUND,
+        409: _problem("The new primary phone belongs to another active customer."),
+        412: _problem("If-Match names an old version: someone changed the customer."),
+        428: _problem("If-Match is missing."),
+    },
+)
+async def update_customer(
+    customer_id: UUID,
+    body: CustomerUpdate,
+    uow: UoW,
+    actor: Agent,
+    expected_version: IfMatch,
+    response: Response,
+) -> CustomerRead:
+    """Change only the fields sent. Requires `If-Match` with the ETag you read."""
+    customer = await service.update_customer(
+        uow,
+        customer_id=customer_id,
+        changes=body.model_dump(exclude_unset=True),
+        expected_version=expected_version,
+        actor=actor,
+    )
+    return _with_etag(response, CustomerRead.of(customer))
+
+
+@router.post(
+    "/{customer_id}/block",
+    summary="Block a customer",
+    responses={
+        **COMMON_ERRORS,
+        **NOT_FOUND,
+        409: _problem("Already blocked."),
+        412: _problem("If-Match names an old version."),
+    },
+)
+async def block_customer(
+    customer_id: UUID,
+    body: BlockRequest,
+    uow: UoW,
+    actor: Admin,
+    expected_version: OptionalIfMatch,
+    response: Response,
+) -> CustomerRead:
+    """Block a customer with a reason: no new tickets until activated again."""
+    customer = await service.block_customer(
+        uow,
+        customer_id=customer_id,
+        reason=body.reason,
+        expected_version=expected_version,
+        actor=actor,
+    )
+    return _with_etag(response, CustomerRead.of(customer))
+
+
+@router.post(
+    "/{customer_id}/activate",
+    summary="Activate a customer",
+    responses={
+        **COMMON_ERRORS,
+        **NOT_FOUND,
+        409: _problem("Already active, or its phone now belongs to another active customer."),
+        412: _problem("If-Match names an old version."),
+    },
+)
+async def activate_customer(
+    customer_id: UUID,
+    uow: UoW,
+    actor: Admin,
+    expected_version: OptionalIfMatch,
+    response: Response,
+) -> CustomerRead:
+    """Make a blocked or inactive customer active again."""
+    customer = await service.activate_customer(
+        uow, customer_id=customer_id, expected_version=expected_version, actor=actor
+    )
+    return _with_etag(response, CustomerRead.of(customer))

@@ -1,0 +1,164 @@
+"""The customer: one record per hospital, clinic, lab, manufacturer, dealer or person.
+
+Pure Python: no web framework, no database. Rules here are tested without PostgreSQL.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID, uuid4
+
+from clientele.errors import AlreadyActive, AlreadyBlocked, InvalidValue
+from clientele.phones import InvalidPhone, normalize_phone
+
+
+class CustomerType(StrEnum):
+    HOSPITAL = "hospital"
+    CLINIC = "clinic"
+    LAB = "lab"
+    MANUFACTURER = "manufacturer"
+    DEALER = "dealer"
+    INDIVIDUAL = "individual"
+
+
+class CustomerStatus(StrEnum):
+    ACTIVE = "active"
+    INACTIVE = "inactive"
+    BLOCKED = "blocked"
+
+
+class Tier(StrEnum):
+    STANDARD = "standard"
+    SILVER = "silver"
+    GOLD = "gold"
+    PLATINUM = "platinum"
+
+
+PHONE_FIELDS = ("primary_phone", "secondary_phone", "whatsapp_number")
+REQUIRED_FIELDS = ("customer_type", "name", "primary_phone")
+
+# What `update_details` may change; status moves only through block/activate (and merge).
+EDITABLE_FIELDS = frozenset(
+    {
+        "organization_id",
+        "customer_type",
+        "name",
+        "display_name",
+        "primary_phone",
+        "secondary_phone",
+        "whatsapp_number",
+        "email",
+        "address_line1",
+        "address_line2",
+        "city",
+        "state",
+        "pincode",
+        "country",
+        "gstin",
+        "tier",
+        "tags",
+        "metadata",
+    }
+)
+
+
+@dataclass(slots=True)
+class Customer:
+    """A customer record; `version` counts its stored versions (optimistic concurrency)."""
+
+    id: UUID
+    customer_type: CustomerType
+    name: str
+    primary_phone: str
+    organization_id: UUID | None = None
+    display_name: str | None = None
+    secondary_phone: str | None = None
+    whatsapp_number: str | None = None
+    email: str | None = None
+    address_line1: str | None = None
+    address_line2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    pincode: str | None = None
+    country: str = "IN"
+    gstin: str | None = None
+    tier: Tier = Tier.STANDARD
+    status: CustomerStatus = CustomerStatus.ACTIVE
+    blocked_reason: str | None = None
+    tags: tuple[str, ...] = ()
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    version: int = 1
+    merged_into_id: UUID | None = None
+    created_by: str = ""
+    updated_by: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @classmethod
+    def new(cls, *, actor: str, **values: Any) -> "Customer":
+        """A new active customer. Raises InvalidValue when name or phone is missing or bad."""
+        unknown = set(values) - EDITABLE_FIELDS
+        if unknown:
+            raise InvalidValue(sorted(unknown)[0], "not a customer field")
+        for name in REQUIRED_FIELDS:
+            if values.get(name) is None:
+                raise InvalidValue(name, f"{name.replace('_', ' ')} is required")
+        customer = cls(id=uuid4(), created_by=actor, updated_by=actor, **values)
+        customer._check()
+        return customer
+
+    def update_details(self, changes: Mapping[str, Any], *, actor: str) -> set[str]:
+        """Apply a partial update (contact and profile fields); return the fields that changed.
+
+        Raises InvalidValue when a required field would be cleared or a value is invalid.
+        """
+        unknown = set(changes) - EDITABLE_FIELDS
+        if unknown:
+            raise InvalidValue(sorted(unknown)[0], "not an editable field")
+        changed = {name for name, value in changes.items() if getattr(self, name) != value}
+        candidate = replace(self, **{name: changes[name] for name in changed})
+        candidate._check()
+        for name in changed:
+            setattr(self, name, changes[name])
+        if changed:
+            self.updated_by = actor
+        return changed
+
+    def block(self, reason: str, *, actor: str) -> None:
+        """Block the customer (no new tickets). Raises AlreadyBlocked, InvalidValue."""
+        if self.status is CustomerStatus.BLOCKED:
+            raise AlreadyBlocked("customer is already blocked", blocked_reason=self.blocked_reason)
+        if not reason.strip():
+            raise InvalidValue("reason", "a reason is required to block a customer")
+        self.status = CustomerStatus.BLOCKED
+        self.blocked_reason = reason.strip()
+        self.updated_by = actor
+
+    def activate(self, *, actor: str) -> None:
+        """Make the customer active again. Raises AlreadyActive."""
+        if self.status is CustomerStatus.ACTIVE:
+            raise AlreadyActive("customer is already active")
+        self.status = CustomerStatus.ACTIVE
+        self.blocked_reason = None
+        self.updated_by = actor
+
+    def _check(self) -> None:
+        if not self.name or not self.name.strip():
+            raise InvalidValue("name", "name is required")
+        for name in PHONE_FIELDS:
+            value = getattr(self, name)
+            if name == "primary_phone" and not value:
+                raise InvalidValue(name, "primary phone is required")
+            if value is not None:
+                try:
+                    if normalize_phone(value) != value:
+                        raise InvalidValue(name, "phone must be stored in E.164 form")
+                except InvalidPhone as exc:
+                    raise InvalidValue(name, str(exc)) from exc
+
+
+def customer_field_names() -> tuple[str, ...]:
+    """Every stored field, in declaration order (the repository maps rows by these)."""
+    return tuple(f.name for f in fields(Customer))

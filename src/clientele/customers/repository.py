@@ -1,0 +1,247 @@
+"""Customer persistence: each function runs one SQL statement on the unit of work's connection.
+
+Rows are mapped to domain `Customer` objects explicitly; nothing is loaded lazily.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import ColumnElement, RowMapping, Select, and_, func, literal, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from clientele.customers.domain import (
+    Customer,
+    CustomerStatus,
+    CustomerType,
+    Tier,
+    customer_field_names,
+)
+from clientele.errors import DuplicatePhone
+from clientele.pagination import Cursor
+from clientele.tables import customer_legacy_ids, customers
+
+ACTIVE_PHONE_INDEX = "uq_customers_primary_phone_active"
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerFilters:
+    """List and count filters; every one is optional and they combine with AND."""
+
+    customer_type: CustomerType | None = None
+    status: CustomerStatus | None = None
+    city: str | None = None
+    state: str | None = None
+    organization_id: UUID | None = None
+    tag: str | None = None
+    phone: str | None = None  # E.164; matches primary, secondary or WhatsApp
+    legacy_id: str | None = None  # normalized (trimmed, case-folded)
+
+
+def _to_customer(row: RowMapping) -> Customer:
+    values = {name: row[name] for name in customer_field_names()}
+    values["customer_type"] = CustomerType(values["customer_type"])
+    values["status"] = CustomerStatus(values["status"])
+    values["tier"] = Tier(values["tier"])
+    values["tags"] = tuple(values["tags"])
+    return Customer(**values)
+
+
+def _stored_values(customer: Customer) -> dict[str, Any]:
+    values = {name: getattr(customer, name) for name in customer_field_names()}
+    values["tags"] = list(customer.tags)
+    values["metadata"] = dict(customer.metadata)
+    for generated in ("created_at", "updated_at"):
+        values.pop(generated)
+    return values
+
+
+def _phone_matches(phone: str) -> ColumnElement[bool]:
+    return or_(
+        customers.c.primary_phone == phone,
+        customers.c.secondary_phone == phone,
+        customers.c.whatsapp_number == phone,
+    )
+
+
+def _filter_conditions(filters: CustomerFilters) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if filters.customer_type is not None:
+        conditions.append(customers.c.customer_type == filters.customer_type.value)
+    if filters.status is not None:
+        conditions.append(customers.c.status == filters.status.value)
+    if filters.city is not None:
+        conditions.append(func.lower(customers.c.city) == filters.city.strip().lower())
+    if filters.state is not None:
+        conditions.append(func.lower(customers.c.state) == filters.state.strip().lower())
+    if filters.organization_id is not None:
+        conditions.append(customers.c.organization_id == filters.organization_id)
+    if filters.tag is not None:
+        conditions.append(customers.c.tags.contains([filters.tag]))
+    if filters.phone is not None:
+        conditions.append(_phone_matches(filters.phone))
+    if filters.legacy_id is not None:
+        conditions.append(
+            customers.c.id.in_(
+                select(customer_legacy_ids.c.customer_id).where(
+                    customer_legacy_ids.c.legacy_id == filters.legacy_id
+                )
+            )
+        )
+    return conditions
+
+
+async def add(conn: AsyncConnection, customer: Customer) -> Customer:
+    """Insert a new customer. Raises DuplicatePhone when an active customer has its phone.
+
+    ON CONFLICT keeps the transaction usable, so the holder of the phone can be named.
+    """
+    statement = (
+        insert(customers)
+        .values(_stored_values(customer))
+        .on_conflict_do_nothing(
+            index_elements=[customers.c.primary_phone],
+            index_where=customers.c.status == CustomerStatus.ACTIVE.value,
+        )
+        .returning(customers)
+    )
+    row = (await conn.execute(statement)).mappings().first()
+    if row is None:
+        raise await _duplicate_phone(conn, customer.primary_phone)
+    return _to_customer(row)
+
+
+async def get(conn: AsyncConnection, customer_id: UUID) -> Customer | None:
+    """The customer with this id, or None."""
+    row = (
+        (await conn.execute(select(customers).where(customers.c.id == customer_id)))
+        .mappings()
+        .first()
+    )
+    return None if row is None else _to_customer(row)
+
+
+async def get_by_phone(conn: AsyncConnection, phone: str, *, limit: int = 20) -> list[Customer]:
+    """Customers with this E.164 number in any phone field, active ones first."""
+    statement = (
+        select(customers)
+        .where(_phone_matches(phone))
+        .order_by((customers.c.status == CustomerStatus.ACTIVE.value).desc(), customers.c.id)
+        .limit(limit)
+    )
+    return [_to_customer(row) for row in (await conn.execute(statement)).mappings()]
+
+
+async def get_by_legacy_id(conn: AsyncConnection, legacy_id: str) -> Customer | None:
+    """The customer an old VARCHAR(32) id (normalized) now belongs to, or None."""
+    statement = (
+        select(customers)
+        .join(customer_legacy_ids, customer_legacy_ids.c.customer_id == customers.c.id)
+        .where(customer_legacy_ids.c.legacy_id == legacy_id)
+    )
+    row = (await conn.execute(statement)).mappings().first()
+    return None if row is None else _to_customer(row)
+
+
+async def update(conn: AsyncConnection, customer: Customer, *, expected_version: int) -> Customer:
+    """Store the customer's values if the row is still at `expected_version`; bump the version.
+
+    Raises DuplicatePhone, or StaleUpdate when no row matched (gone or changed meanwhile).
+    The savepoint keeps the transaction usable after a unique violation.
+    """
+    values = _stored_values(customer)
+    for fixed in ("id", "version", "created_by"):
+        values.pop(fixed)
+    statement = (
+        customers.update()
+        .where(customers.c.id == customer.id, customers.c.version == expected_version)
+        .values(**values, version=customers.c.version + 1, updated_at=func.now())
+        .returning(customers)
+    )
+    try:
+        async with conn.begin_nested():
+            row = (await conn.execute(statement)).mappings().first()
+    except IntegrityError as exc:
+        if ACTIVE_PHONE_INDEX in str(exc.orig):
+            raise await _duplicate_phone(conn, customer.primary_phone, exclude=customer.id) from exc
+        raise
+    if row is None:
+        raise StaleUpdate(customer.id)
+    return _to_customer(row)
+
+
+class StaleUpdate(Exception):
+    """The row was not at the expected version (or is gone); the service decides which."""
+
+    def __init__(self, customer_id: UUID) -> None:
+        super().__init__(str(customer_id))
+        self.customer_id = customer_id
+
+
+async def _duplicate_phone(
+    conn: AsyncConnection, phone: str, *, exclude: UUID | None = None
+) -> DuplicatePhone:
+    statement = select(customers.c.id).where(
+        customers.c.primary_phone == phone, customers.c.status == CustomerStatus.ACTIVE.value
+    )
+    if exclude is not None:
+        statement = statement.where(customers.c.id != exclude)
+    existing = (await conn.execute(statement)).scalar_one()
+    return DuplicatePhone(phone, existing)
+
+
+def _page_query(filters: CustomerFilters, cursor: Cursor | None, limit: int) -> Select[Any]:
+    conditions = _filter_conditions(filters)
+    if cursor is not None:
+        conditions.append(
+            tuple_(customers.c.created_at, customers.c.id)
+            < tuple_(literal(cursor.created_at), literal(cursor.id))
+        )
+    return (
+        select(customers)
+        .where(and_(True, *conditions))
+        .order_by(customers.c.created_at.desc(), customers.c.id.desc())
+        .limit(limit)
+    )
+
+
+async def list_page(
+    conn: AsyncConnection, filters: CustomerFilters, *, cursor: Cursor | None, limit: int
+) -> list[Customer]:
+    """Up to `limit` customers matching the filters, newest first, after `cursor`."""
+    result = await conn.execute(_page_query(filters, cursor, limit))
+    return [_to_customer(row) for row in result.mappings()]
+
+
+async def count(conn: AsyncConnection, filters: CustomerFilters) -> int:
+    """How many customers match the filters."""
+    statement = (
+        select(func.count()).select_from(customers).where(and_(True, *_filter_conditions(filters)))
+    )
+    return int((await conn.execute(statement)).scalar_one())
+
+
+async def search_by_name(
+    conn: AsyncConnection, query: str, *, filters: CustomerFilters, limit: int
+) -> list[tuple[Customer, float]]:
+    """Customers whose name is trigram-similar to `query` (already normalized), best first.
+
+    `%>` (word similarity) lets a part of a name match a long name; both operators use the
+    trigram index.
+    """
+    score = func.greatest(
+        func.similarity(customers.c.name, query), func.word_similarity(query, customers.c.name)
+    ).label("score")
+    statement = (
+        select(customers, score)
+        .where(
+            or_(customers.c.name.op("%")(query), customers.c.name.op("%>")(query)),
+            *_filter_conditions(filters),
+        )
+        .order_by(score.desc(), customers.c.id)
+        .limit(limit)
+    )
+    rows = (await conn.execute(statement)).mappings()
+    return [(_to_customer(row), float(row["score"])) for row in rows]

@@ -1,0 +1,78 @@
+"""What an agent types into the search box, turned into what the database can match."""
+
+import re
+from dataclasses import dataclass
+from uuid import UUID
+
+from clientele.phones import InvalidPhone, looks_like_phone, normalize_phone
+
+# Abbreviations agents type (and legacy data is full of), expanded to the stored word.
+ABBREVIATIONS = {
+    "hosp": "hospital",
+    "hospl": "hospital",
+    "hsp": "hospital",
+    "hosptl": "hospital",
+    "clin": "clinic",
+    "diag": "diagnostics",
+    "diagn": "diagnostics",
+    "diagnostic": "diagnostics",
+    "ctr": "centre",
+    "cntr": "centre",
+    "center": "centre",
+    "n": "nursing",
+    "nh": "nursing home",
+    "pvt": "private",
+    "ltd": "limited",
+    "mfg": "manufacturing",
+    "&": "and",
+}
+
+_WORD = re.compile(r"[^\W_]+|&", re.UNICODE)
+
+
+def normalize_name_query(text: str) -> str:
+    """Lower-case words, punctuation dropped, abbreviations expanded ("Hosp." -> hospital)."""
+    words = [ABBREVIATIONS.get(word, word) for word in _WORD.findall(text.lower())]
+    return " ".join(words)
+
+
+def normalize_legacy_id(raw: str) -> str:
+    """The stored form of an old customer id: trimmed, case-folded; uuids as 32 hex digits."""
+    text = raw.strip().lower()
+    try:
+        return UUID(text).hex
+    except ValueError:
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedQuery:
+    """The ways one search box entry can name a customer."""
+
+    uuid: UUID | None
+    phone: str | None
+    legacy_id: str | None
+    name: str | None
+
+
+def parse_query(text: str) -> ParsedQuery:
+    """Read a search entry as an id, a phone number, a legacy id and/or a name."""
+    stripped = text.strip()
+    try:
+        uuid: UUID | None = UUID(stripped)
+    except ValueError:
+        uuid = None
+    phone = None
+    if looks_like_phone(stripped):
+        try:
+            phone = normalize_phone(stripped)
+        except InvalidPhone:
+            phone = None
+    name = normalize_name_query(stripped) if any(ch.isalpha() for ch in stripped) else None
+    legacy_id = normalize_legacy_id(stripped) if uuid is None and len(stripped) <= 64 else None
+    return ParsedQuery(
+        uuid=uuid,
+        phone=phone,
+        legacy_id=legacy_id or None,
+        name=name if uuid is None and name else None,
+    )

@@ -1,0 +1,166 @@
+"""Customer use cases. Each opens the unit of work, applies domain rules, and commits once."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from clientele.auth.domain import Actor
+from clientele.customers import repository
+from clientele.customers.domain import Customer
+from clientele.customers.repository import CustomerFilters, StaleUpdate
+from clientele.customers.search import parse_query
+from clientele.errors import NotFound, StaleVersion
+from clientele.pagination import Cursor
+from clientele.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerPage:
+    items: list[Customer]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    customer: Customer
+    score: float
+    matched_on: str  # "id", "legacy_id", "phone" or "name"
+
+
+async def create_customer(uow: UnitOfWork, *, values: Mapping[str, Any], actor: Actor) -> Customer:
+    """Create an active customer. Raises InvalidValue, DuplicatePhone."""
+    customer = Customer.new(actor=actor.label, **values)
+    async with uow:
+        await uow.set_actor(actor.label)
+        stored = await repository.add(uow.connection, customer)
+        await uow.commit()
+    return stored
+
+
+async def get_customer(uow: UnitOfWork, *, customer_id: UUID) -> Customer:
+    """The customer. Raises NotFound."""
+    async with uow:
+        customer = await repository.get(uow.connection, customer_id)
+    if customer is None:
+        raise NotFound(f"no customer with id {customer_id}")
+    return customer
+
+
+async def _load_at_version(
+    uow: UnitOfWork, customer_id: UUID, expected_version: int | None
+) -> Customer:
+    customer = await repository.get(uow.connection, customer_id)
+    if customer is None:
+        raise NotFound(f"no customer with id {customer_id}")
+    if expected_version is not None and customer.version != expected_version:
+        raise StaleVersion(customer.version, customer.updated_by)
+    return customer
+
+
+async def _store(uow: UnitOfWork, customer: Customer, *, actor: Actor) -> Customer:
+    await uow.set_actor(actor.label)
+    try:
+        stored = await repository.update(
+            uow.connection, customer, expected_version=customer.version
+        )
+    except StaleUpdate:
+        # Another writer committed between our read and our write.
+        current = await repository.get(uow.connection, customer.id)
+        if current is None:
+            raise NotFound(f"no customer with id {customer.id}") from None
+        raise StaleVersion(current.version, current.updated_by) from None
+    await uow.commit()
+    return stored
+
+
+async def update_customer(
+    uow: UnitOfWork,
+    *,
+    customer_id: UUID,
+    changes: Mapping[str, Any],
+    expected_version: int | None,
+    actor: Actor,
+) -> Customer:
+    """Apply a partial update. Raises NotFound, StaleVersion, InvalidValue, DuplicatePhone.
+
+    Nothing changed means nothing is written: the version stays, no history row appears.
+    """
+    async with uow:
+        customer = await _load_at_version(uow, customer_id, expected_version)
+        if not customer.update_details(changes, actor=actor.label):
+            return customer
+        return await _store(uow, customer, actor=actor)
+
+
+async def block_customer(
+    uow: UnitOfWork,
+    *,
+    customer_id: UUID,
+    reason: str,
+    expected_version: int | None,
+    actor: Actor,
+) -> Customer:
+    """Block a customer. Raises NotFound, StaleVersion, AlreadyBlocked, InvalidValue."""
+    async with uow:
+        customer = await _load_at_version(uow, customer_id, expected_version)
+        customer.block(reason, actor=actor.label)
+        return await _store(uow, customer, actor=actor)
+
+
+async def activate_customer(
+    uow: UnitOfWork, *, customer_id: UUID, expected_version: int | None, actor: Actor
+) -> Customer:
+    """Activate a customer. Raises NotFound, StaleVersion, AlreadyActive, DuplicatePhone."""
+    async with uow:
+        customer = await _load_at_version(uow, customer_id, expected_version)
+        customer.activate(actor=actor.label)
+        return await _store(uow, customer, actor=actor)
+
+
+async def list_customers(
+    uow: UnitOfWork, *, filters: CustomerFilters, cursor: Cursor | None, limit: int
+) -> CustomerPage:
+    """One page of customers, newest first; `next_cursor` is None on the last page."""
+    async with uow:
+        rows = await repository.list_page(uow.connection, filters, cursor=cursor, limit=limit + 1)
+    items = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        assert last.created_at is not None
+        next_cursor = Cursor(created_at=last.created_at, id=last.id).encode()
+    return CustomerPage(items=items, next_cursor=next_cursor)
+
+
+async def count_customers(uow: UnitOfWork, *, filters: CustomerFilters) -> int:
+    """How many customers match the filters."""
+    async with uow:
+        return await repository.count(uow.connection, filters)
+
+
+async def search_customers(
+    uow: UnitOfWork, *, text: str, filters: CustomerFilters, limit: int
+) -> list[SearchHit]:
+    """Customers an agent's entry names: by id, legacy id or phone first, then by name."""
+    query = parse_query(text)
+    hits: list[SearchHit] = []
+    async with uow:
+        conn = uow.connection
+        if query.uuid is not None:
+            by_id = await repository.get(conn, query.uuid)
+            hits += [SearchHit(by_id, 1.0, "id")] if by_id is not None else []
+        if query.legacy_id is not None:
+            by_legacy = await repository.get_by_legacy_id(conn, query.legacy_id)
+            hits += [SearchHit(by_legacy, 1.0, "legacy_id")] if by_legacy is not None else []
+        if query.phone is not None:
+            hits += [
+                SearchHit(c, 1.0, "phone") for c in await repository.get_by_phone(conn, query.phone)
+            ]
+        if query.name is not None:
+            named = await repository.search_by_name(conn, query.name, filters=filters, limit=limit)
+            hits += [SearchHit(c, round(score, 4), "name") for c, score in named]
+    best_first: dict[UUID, SearchHit] = {}
+    for hit in hits:
+        best_first.setdefault(hit.customer.id, hit)
+    return list(best_first.values())[:limit]

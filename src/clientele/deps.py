@@ -1,0 +1,95 @@
+"""FastAPI dependencies, as `Annotated` aliases so every route's needs show in its signature."""
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from clientele.auth.domain import Actor, Role
+from clientele.auth.service import TokenAuthenticator
+from clientele.errors import DomainError, Forbidden, PreconditionRequired, Unauthenticated
+from clientele.uow import UnitOfWork
+
+_bearer = HTTPBearer(auto_error=False, description="An API token from `clientele tokens create`.")
+
+
+def get_uow(request: Request) -> UnitOfWork:
+    """A fresh unit of work for this request."""
+    uow: UnitOfWork = request.app.state.uow_factory()
+    return uow
+
+
+UoW = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+async def current_actor(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Actor:
+    """The caller named by the bearer token. Raises Unauthenticated."""
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise Unauthenticated("send `Authorization: Bearer <token>`")
+    authenticator: TokenAuthenticator = request.app.state.authenticator
+    return await authenticator.authenticate(credentials.credentials)
+
+
+def _requiring(role: Role) -> object:
+    async def check(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+        if not actor.role.allows(role):
+            raise Forbidden(f"this needs the {role.value} role; your token is {actor.role.value}")
+        return actor
+
+    return Depends(check)
+
+
+Viewer = Annotated[Actor, _requiring(Role.VIEWER)]
+Agent = Annotated[Actor, _requiring(Role.AGENT)]
+Admin = Annotated[Actor, _requiring(Role.ADMIN)]
+
+
+class MalformedPrecondition(DomainError):
+    status = 400
+    slug = "malformed-if-match"
+    title = "Malformed If-Match"
+
+
+def etag(version: int) -> str:
+    """The entity tag of a stored version."""
+    return f'"{version}"'
+
+
+def _parse_if_match(value: str) -> int | None:
+    tag = value.strip()
+    if tag == "*":
+        return None
+    tag = tag.removeprefix("W/")
+    if len(tag) >= 3 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
+        return int(tag[1:-1])
+    raise MalformedPrecondition('If-Match must be an ETag from a GET, e.g. "3", or *')
+
+
+async def required_version(
+    if_match: Annotated[
+        str | None,
+        Header(description='The `ETag` you read (e.g. `"3"`); a stale one gets 412.'),
+    ] = None,
+) -> int | None:
+    """The version the client last read (None for `*`). Raises PreconditionRequired."""
+    if if_match is None:
+        raise PreconditionRequired(
+            "send If-Match with the ETag you read, so you cannot overwrite a change you never saw"
+        )
+    return _parse_if_match(if_match)
+
+
+async def optional_version(
+    if_match: Annotated[
+        str | None, Header(description="Optional `ETag`; when sent, a stale one gets 412.")
+    ] = None,
+) -> int | None:
+    """The version the client last read, when it sent one."""
+    return None if if_match is None else _parse_if_match(if_match)
+
+
+IfMatch = Annotated[int | None, Depends(required_version)]
+OptionalIfMatch = Annotated[int | None, Depends(optional_version)]

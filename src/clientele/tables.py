@@ -1,0 +1,142 @@
+"""SQLAlchemy Core descriptions of the tables, for building queries.
+
+The schema itself is made by the hand-written Alembic revisions; `tests/migrations` checks that
+these descriptions match what the revisions create.
+"""
+
+from sqlalchemy import (
+    CHAR,
+    Column,
+    Date,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP, UUID
+
+from clientele.db import metadata
+
+
+def _timestamp(name: str, *, nullable: bool = False) -> Column[object]:
+    default = None if nullable else text("now()")
+    return Column(name, TIMESTAMP(timezone=True), nullable=nullable, server_default=default)
+
+
+def _id() -> Column[object]:
+    return Column(
+        "id", UUID(as_uuid=True), primary_key=True, server_default=text("gen_random_uuid()")
+    )
+
+
+organizations = Table(
+    "organizations",
+    metadata,
+    _id(),
+    Column("name", String(500), nullable=False),
+    _timestamp("created_at"),
+    _timestamp("updated_at"),
+)
+
+customers = Table(
+    "customers",
+    metadata,
+    _id(),
+    Column("organization_id", UUID(as_uuid=True)),
+    Column("customer_type", String(20), nullable=False),
+    Column("name", String(500), nullable=False),
+    Column("display_name", String(500)),
+    Column("primary_phone", String(20), nullable=False),
+    Column("secondary_phone", String(20)),
+    Column("whatsapp_number", String(20)),
+    Column("email", String(255)),
+    Column("address_line1", String(500)),
+    Column("address_line2", String(500)),
+    Column("city", String(100)),
+    Column("state", String(100)),
+    Column("pincode", String(10)),
+    Column("country", CHAR(2), nullable=False),
+    Column("gstin", String(15)),
+    Column("tier", String(20), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("blocked_reason", Text),
+    Column("tags", ARRAY(Text), nullable=False),
+    Column("metadata", JSONB, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("merged_into_id", UUID(as_uuid=True)),
+    Column("created_by", String(200), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    _timestamp("created_at"),
+    _timestamp("updated_at"),
+)
+
+customer_legacy_ids = Table(
+    "customer_legacy_ids",
+    metadata,
+    Column("legacy_id", String(64), primary_key=True),
+    Column("customer_id", UUID(as_uuid=True), nullable=False),
+    Column("original_value", String(64), nullable=False),
+    _timestamp("created_at"),
+)
+
+customer_contacts = Table(
+    "customer_contacts",
+    metadata,
+    _id(),
+    Column("customer_id", UUID(as_uuid=True), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("role", String(100)),
+    Column("phone", String(20)),
+    Column("email", String(255)),
+    Column("whatsapp", String(20)),
+    Column("created_by", String(200), nullable=False),
+    _timestamp("created_at"),
+    _timestamp("updated_at"),
+)
+
+equipment = Table(
+    "equipment",
+    metadata,
+    _id(),
+    Column("serial_number", String(100), nullable=False),
+    Column("model", String(255)),
+    Column("manufacturer", String(255)),
+    Column("customer_id", UUID(as_uuid=True)),
+    Column("contact_id", UUID(as_uuid=True)),
+    Column("installation_city", String(100)),
+    Column("installation_state", String(100)),
+    Column("installed_at", Date),
+    _timestamp("created_at"),
+    _timestamp("updated_at"),
+)
+
+service_tickets = Table(
+    "service_tickets",
+    metadata,
+    _id(),
+    Column("ticket_number", String(32), nullable=False),
+    Column("customer_id", UUID(as_uuid=True), nullable=False),
+    Column("equipment_id", UUID(as_uuid=True)),
+    Column("title", String(255), nullable=False),
+    Column("description", Text),
+    Column("status", String(50), nullable=False),
+    Column("priority", String(20), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    _timestamp("created_at"),
+    _timestamp("updated_at"),
+    _timestamp("closed_at", nullable=True),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    _id(),
+    Column("name", String(100), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("token_hash", LargeBinary, nullable=False),
+    _timestamp("created_at"),
+    _timestamp("expires_at", nullable=True),
+    _timestamp("revoked_at", nullable=True),
+)

@@ -1,0 +1,99 @@
+"""The unit of work: one transaction per business operation, and the only place that commits."""
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
+
+
+class UnitOfWork:
+    """`async with uow:` opens a transaction; leaving without `commit()` rolls it back."""
+
+    def __init__(self) -> None:
+        self._connection: AsyncConnection | None = None
+        self._transaction: AsyncTransaction | None = None
+
+    @property
+    def connection(self) -> AsyncConnection:
+        """The connection of the open transaction. Raises RuntimeError outside `async with`."""
+        if self._connection is None:
+            raise RuntimeError("the unit of work is not open")
+        return self._connection
+
+    async def set_actor(self, actor: str) -> None:
+        """Name who is writing, for the history trigger (transaction-local)."""
+        await self.connection.execute(
+            text("SELECT set_config('clientele.actor', :actor, true)"), {"actor": actor}
+        )
+
+    async def commit(self) -> None:
+        """Make the work durable; after this, leaving the block changes nothing."""
+        if self._transaction is None:
+            raise RuntimeError("the unit of work is not open")
+        await self._transaction.commit()
+
+    async def _open(self) -> AsyncConnection:
+        raise NotImplementedError
+
+    async def _close(self) -> None:
+        """Release the connection, if this unit of work owns it."""
+
+    async def _begin(self, connection: AsyncConnection) -> AsyncTransaction:
+        return await connection.begin()
+
+    async def __aenter__(self) -> Self:
+        self._connection = await self._open()
+        try:
+            self._transaction = await self._begin(self._connection)
+        except BaseException:
+            await self._close()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._transaction is not None and self._transaction.is_active:
+                await self._transaction.rollback()
+        finally:
+            self._transaction = None
+            await self._close()
+            self._connection = None
+
+
+class EngineUnitOfWork(UnitOfWork):
+    """Takes a pooled connection for each unit of work (the application's)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        super().__init__()
+        self._engine = engine
+
+    async def _open(self) -> AsyncConnection:
+        return await self._engine.connect()
+
+    async def _close(self) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+
+
+class SavepointUnitOfWork(UnitOfWork):
+    """Runs inside a caller's open transaction as a savepoint (tests roll the outer one back)."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        super().__init__()
+        self._outer = connection
+
+    async def _open(self) -> AsyncConnection:
+        return self._outer
+
+    async def _begin(self, connection: AsyncConnection) -> AsyncTransaction:
+        return await connection.begin_nested()
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

