@@ -8,12 +8,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 
 from clientele import schema
 from clientele.auth.domain import Role
 from clientele.auth.service import create_token
 from clientele.config import Settings, load_settings
-from clientele.db import create_engine, resolve_database_url
+from clientele.db import create_engine, resolve_database_url, start_embedded_server
 from clientele.uow import EngineUnitOfWork
 
 app = typer.Typer(help="Clientele: the customer master.", no_args_is_help=True)
@@ -133,3 +134,49 @@ def serve(
     settings, url = _database(data_dir)
     _require_current_schema(url, upgrade=settings.uses_embedded_database)
     _serve(url, host, port, workers)
+
+
+DEMO_DATABASE = "clientele_demo"
+
+
+def _load_demo_data(url: str, customers: int) -> None:
+    from clientele.demo.dataset import generate
+    from clientele.demo.load import has_customers, load_dataset
+
+    if has_customers(url):
+        err.print("demo data already loaded; reusing it")
+        return
+    dataset = generate(n_customers=customers)
+    with Progress(console=err) as progress:
+        tasks = {
+            "organizations": len(dataset.organizations),
+            "customers": len(dataset.customers),
+            "customer_contacts": len(dataset.contacts),
+            "equipment": len(dataset.equipment),
+            "service_tickets": len(dataset.tickets),
+        }
+        ids = {table: progress.add_task(f"loading {table}", total=n) for table, n in tasks.items()}
+        load_dataset(url, dataset, progress=lambda table, n: progress.advance(ids[table], n))
+
+
+@app.command()
+def demo(
+    customers: Annotated[int, typer.Option(min=10, max=200_000)] = 3000,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    data_dir: DataDir = None,
+) -> None:
+    """Start an embedded PostgreSQL, load realistic Indian customers and tickets, and serve."""
+    settings = load_settings(data_dir=data_dir)
+    err.print(f"[dim]embedded PostgreSQL in {settings.data_dir}, database {DEMO_DATABASE}[/dim]")
+    url = start_embedded_server(settings.data_dir, DEMO_DATABASE)
+    schema.upgrade(url)
+    _load_demo_data(url, customers)
+    token = asyncio.run(_create_token(settings, url, "demo-admin", Role.ADMIN, 30))
+    base = f"http://{host}:{port}"
+    err.print(
+        f"\n[bold green]Clientele demo[/bold green] at {base}  (API docs: {base}/docs)\n"
+        f"admin token (valid 30 days): [bold]{token}[/bold]\n"
+        f"try: curl -H 'Authorization: Bearer {token}' '{base}/api/v1/customers/search?q=sunrise+hosp'\n"
+    )
+    _serve(url, host, port, workers=1)

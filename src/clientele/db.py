@@ -49,7 +49,7 @@ def create_engine(url: str, settings: Settings) -> AsyncEngine:
     )
 
 
-def start_embedded_server(data_dir: Path) -> str:
+def start_embedded_server(data_dir: Path, database: str = EMBEDDED_DATABASE) -> str:
     """Start (or reuse) the embedded PostgreSQL under `data_dir`; return the URL of its database.
 
     The server outlives this process on purpose: a second `clientele` command reuses it.
@@ -62,11 +62,11 @@ def start_embedded_server(data_dir: Path) -> str:
     admin_url = server.get_uri()
     with psycopg.connect(admin_url, autocommit=True) as conn:
         exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (EMBEDDED_DATABASE,)
+            "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
         ).fetchone()
         if exists is None:
-            conn.execute(f'CREATE DATABASE "{EMBEDDED_DATABASE}"')
-    url: str = server.get_uri(database=EMBEDDED_DATABASE)
+            conn.execute(f'CREATE DATABASE "{database}"')
+    url: str = server.get_uri(database=database)
     log.info("embedded PostgreSQL ready at %s", url)
     return url
 

@@ -231,16 +231,16 @@ async def search_by_name(
     `%>` (word similarity) lets a part of a name match a long name; both operators use the
     trigram index.
     """
-    score = func.greatest(
-        func.similarity(customers.c.name, query), func.word_similarity(query, customers.c.name)
-    ).label("score")
+    similarity = func.similarity(customers.c.name, query)
+    score = func.greatest(similarity, func.word_similarity(query, customers.c.name)).label("score")
     statement = (
         select(customers, score)
         .where(
             or_(customers.c.name.op("%")(query), customers.c.name.op("%>")(query)),
             *_filter_conditions(filters),
         )
-        .order_by(score.desc(), customers.c.id)
+        # Among equal word matches, the name closest as a whole comes first.
+        .order_by(score.desc(), similarity.desc(), customers.c.id)
         .limit(limit)
     )
     rows = (await conn.execute(statement)).mappings()
