@@ -12,8 +12,10 @@ from sqlalchemy import text
 from clientele import __version__, schema
 from clientele.auth.service import TokenAuthenticator
 from clientele.config import Settings, load_settings
+from clientele.contacts.api import router as contacts_router
 from clientele.customers.api import router as customers_router
 from clientele.db import create_engine
+from clientele.organizations.api import router as organizations_router
 from clientele.problems import install_problem_handlers, problem
 from clientele.uow import EngineUnitOfWork, UnitOfWorkFactory
 
@@ -54,6 +56,8 @@ def create_app(
     install_problem_handlers(app)
     api = APIRouter(prefix="/api/v1")
     api.include_router(customers_router)
+    api.include_router(organizations_router)
+    api.include_router(contacts_router)
     app.include_router(api)
     _add_health_routes(app)
     return app

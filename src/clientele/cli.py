@@ -2,6 +2,7 @@
 
 import asyncio
 import os
+import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +17,9 @@ from clientele.auth.service import create_token
 from clientele.config import Settings, load_settings
 from clientele.db import create_engine, resolve_database_url, start_embedded_server
 from clientele.uow import EngineUnitOfWork
+
+# platformdirs warns on every start where XDG_RUNTIME_DIR is unset (root shells, CI).
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
 
 app = typer.Typer(help="Clientele: the customer master.", no_args_is_help=True)
 db_app = typer.Typer(help="Schema revisions (Alembic).", no_args_is_help=True)
@@ -177,6 +181,8 @@ def demo(
     err.print(
         f"\n[bold green]Clientele demo[/bold green] at {base}  (API docs: {base}/docs)\n"
         f"admin token (valid 30 days): [bold]{token}[/bold]\n"
-        f"try: curl -H 'Authorization: Bearer {token}' '{base}/api/v1/customers/search?q=sunrise+hosp'\n"
+        f"try: curl -H 'Authorization: Bearer {token}' \\\n"
+        f"       '{base}/api/v1/customers/search?q=sunrise+hosp'\n",
+        soft_wrap=True,
     )
     _serve(url, host, port, workers=1)

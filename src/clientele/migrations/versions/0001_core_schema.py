@@ -29,6 +29,7 @@ CREATE TABLE organizations (
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
 );
 CREATE INDEX ix_organizations_name_trgm ON organizations USING gin (name gin_trgm_ops);
+CREATE INDEX ix_organizations_created_at_id ON organizations (created_at, id);
 
 CREATE TABLE customers (
     id UUID PRIMARY KEY DEFAULT gen_random_uuid(),

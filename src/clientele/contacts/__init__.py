@@ -1,0 +1,1 @@
+"""Customer contacts: the people at a customer (biomedical engineer, purchase officer, ...)."""

@@ -1,0 +1,1 @@
+"""Organizations: the groups (hospital chains, dealer networks) that customers belong to."""

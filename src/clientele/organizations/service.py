@@ -1,0 +1,77 @@
+"""Organization use cases. Each opens the unit of work and, when it writes, commits once."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from clientele.errors import NotFound
+from clientele.organizations import repository
+from clientele.organizations.domain import Organization
+from clientele.pagination import Cursor
+from clientele.uow import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationPage:
+    items: list[Organization]
+    next_cursor: str | None
+
+
+def _not_found(organization_id: UUID) -> NotFound:
+    return NotFound(f"no organization with id {organization_id}")
+
+
+async def create_organization(uow: UnitOfWork, *, name: str) -> Organization:
+    """Create an organization. Raises InvalidValue."""
+    organization = Organization.new(name=name)
+    async with uow:
+        stored = await repository.add(uow.connection, organization)
+        await uow.commit()
+    return stored
+
+
+async def get_organization(uow: UnitOfWork, *, organization_id: UUID) -> Organization:
+    """The organization. Raises NotFound."""
+    async with uow:
+        organization = await repository.get(uow.connection, organization_id)
+    if organization is None:
+        raise _not_found(organization_id)
+    return organization
+
+
+async def update_organization(
+    uow: UnitOfWork, *, organization_id: UUID, changes: Mapping[str, Any]
+) -> Organization:
+    """Apply a partial update (last writer wins). Raises NotFound, InvalidValue.
+
+    Nothing changed means nothing is written: `updated_at` stays.
+    """
+    async with uow:
+        organization = await repository.get(uow.connection, organization_id)
+        if organization is None:
+            raise _not_found(organization_id)
+        if not organization.update_details(changes):
+            return organization
+        stored = await repository.update(uow.connection, organization)
+        if stored is None:
+            raise _not_found(organization_id)
+        await uow.commit()
+    return stored
+
+
+async def list_organizations(
+    uow: UnitOfWork, *, name_contains: str | None, cursor: Cursor | None, limit: int
+) -> OrganizationPage:
+    """One page of organizations, newest first; `next_cursor` is None on the last page."""
+    async with uow:
+        rows = await repository.list_page(
+            uow.connection, name_contains=name_contains, cursor=cursor, limit=limit + 1
+        )
+    items = rows[:limit]
+    next_cursor = None
+    if len(rows) > limit:
+        last = items[-1]
+        assert last.created_at is not None
+        next_cursor = Cursor(created_at=last.created_at, id=last.id).encode()
+    return OrganizationPage(items=items, next_cursor=next_cursor)
