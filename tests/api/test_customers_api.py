@@ -1,7 +1,5 @@
-import asyncio
 import uuid
 
-import httpx
 import pytest
 from sqlalchemy import text
 
@@ -124,7 +122,12 @@ async def test_a_failed_create_writes_nothing(client, agent, connection):
     before = (await connection.execute(text("SELECT count(*) FROM customers"))).scalar_one()
     response = await client.post(
         CUSTOMERS,
-        json={"customer_type": "clinic", "name": "Half", "primary_phone": "9820033333", "email": "x"},
+        json={
+            "customer_type": "clinic",
+            "name": "Half",
+            "primary_phone": "9820033333",
+            "email": "x",
+        },
         headers=agent,
     )
     assert_problem(response, 422)
@@ -209,7 +212,9 @@ async def test_patch_changes_only_the_fields_sent_and_bumps_the_version(client, 
 
 async def test_patch_without_if_match_is_refused_with_428(client, agent):
     customer = await create_customer(client, agent)
-    response = await client.patch(f"{CUSTOMERS}/{customer['id']}", json={"city": "Goa"}, headers=agent)
+    response = await client.patch(
+        f"{CUSTOMERS}/{customer['id']}", json={"city": "Goa"}, headers=agent
+    )
     assert_problem(response, 428)
 
 
@@ -372,7 +377,9 @@ async def test_every_filter_narrows_the_list_and_the_count_agrees(client, agent,
         assert [c["id"] for c in listed] == [target["id"]], params
         counted = await client.get(f"{CUSTOMERS}/count", params=params, headers=agent)
         assert counted.json() == {"count": 1}, params
-    blocked = await client.get(CUSTOMERS, params={"status": "blocked", "city": "Bhopal"}, headers=agent)
+    blocked = await client.get(
+        CUSTOMERS, params={"status": "blocked", "city": "Bhopal"}, headers=agent
+    )
     assert [c["id"] for c in blocked.json()["items"]] == [other["id"]]
 
 
@@ -417,9 +424,9 @@ async def test_search_finds_a_customer_from_typos_abbreviations_and_word_order(
 async def test_search_finds_a_customer_from_any_of_its_phones_in_any_format(client, agent):
     target = await create_customer(client, agent, whatsapp_number="98111 22334")
     for query in ["+91 98111-22334", "098111 22334"]:
-        items = (await client.get(f"{CUSTOMERS}/search", params={"q": query}, headers=agent)).json()[
-            "items"
-        ]
+        items = (
+            await client.get(f"{CUSTOMERS}/search", params={"q": query}, headers=agent)
+        ).json()["items"]
         assert [i["customer"]["id"] for i in items] == [target["id"]]
         assert items[0]["matched_on"] == "phone"
         assert items[0]["score"] == 1.0

@@ -63,9 +63,7 @@ def test_the_core_table_descriptions_match_what_the_revisions_create(fresh_datab
 
 
 @pytest.mark.parametrize("table", ["customers", "service_tickets", "equipment"])
-def test_customer_references_are_uuid_foreign_keys_that_restrict_deletes(
-    fresh_database_url, table
-):
+def test_customer_references_are_uuid_foreign_keys_that_restrict_deletes(fresh_database_url, table):
     with psycopg.connect(fresh_database_url) as conn:
         row = conn.execute(
             """
