@@ -1,0 +1,1 @@
+"""Synthetic but realistic data for demos, tests and benchmarks."""
