@@ -4,6 +4,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, EmailStr, Field, StringConstraints
 
+from clientele.gstin import InvalidGstin, validate_gstin
 from clientele.phones import InvalidPhone, normalize_phone
 
 
@@ -11,6 +12,13 @@ def _to_e164(value: str) -> str:
     try:
         return normalize_phone(value)
     except InvalidPhone as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _valid_gstin(value: str) -> str:
+    try:
+        return validate_gstin(value)
+    except InvalidGstin as exc:
         raise ValueError(str(exc)) from exc
 
 
@@ -43,4 +51,13 @@ RequiredText255 = Annotated[
 ]
 RequiredText500 = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
+]
+Gstin = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_upper=True, max_length=15),
+    AfterValidator(_valid_gstin),
+    Field(
+        description="15 characters; checksum and state code are checked.",
+        examples=["27AAPFU0939F1ZV"],
+    ),
 ]

@@ -487,3 +487,51 @@ async def test_the_openapi_document_describes_every_customer_operation(client):
         operation = paths[path][method]
         assert operation["description"], (path, method)
     assert spec["components"]["schemas"]["CustomerCreate"]["examples"]
+
+
+# --- GSTIN ----------------------------------------------------------------------------------
+
+
+async def test_a_valid_gstin_is_stored_upper_cased(client, agent):
+    body = await create_customer(client, agent, gstin=" 27aapfu0939f1zv ", state="Maharashtra")
+    assert body["gstin"] == "27AAPFU0939F1ZV"
+
+
+@pytest.mark.parametrize("gstin", ["27AAPFU0939F1ZA", "99AAPFU0939F1ZV", "27AAPFU0939F1Z"])
+async def test_a_gstin_with_a_bad_checksum_state_code_or_length_is_422(client, agent, gstin):
+    response = await client.post(
+        CUSTOMERS,
+        json={
+            "customer_type": "lab",
+            "name": "G Lab",
+            "primary_phone": unique_mobile(),
+            "gstin": gstin,
+        },
+        headers=agent,
+    )
+    assert "gstin" in [e["field"] for e in assert_problem(response, 422)["errors"]]
+
+
+async def test_a_gstin_from_another_state_than_the_address_is_422(client, agent):
+    response = await client.post(
+        CUSTOMERS,
+        json={
+            "customer_type": "lab",
+            "name": "G Lab",
+            "primary_phone": unique_mobile(),
+            "gstin": "27AAPFU0939F1ZV",
+            "state": "Karnataka",
+        },
+        headers=agent,
+    )
+    assert assert_problem(response, 422)["errors"][0]["field"] == "gstin"
+
+
+async def test_moving_a_customer_to_another_state_re_checks_its_gstin(client, agent):
+    customer = await create_customer(client, agent, gstin="27AAPFU0939F1ZV", state="Maharashtra")
+    response = await client.patch(
+        f"{CUSTOMERS}/{customer['id']}",
+        json={"state": "Gujarat"},
+        headers={**agent, "If-Match": '"1"'},
+    )
+    assert assert_problem(response, 422)["errors"][0]["field"] == "gstin"

@@ -11,6 +11,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from clientele.errors import AlreadyActive, AlreadyBlocked, InvalidValue
+from clientele.gstin import InvalidGstin, validate_gstin
 from clientele.phones import InvalidPhone, normalize_phone
 
 
@@ -147,6 +148,12 @@ class Customer:
     def _check(self) -> None:
         if not self.name or not self.name.strip():
             raise InvalidValue("name", "name is required")
+        if self.gstin is not None:
+            # Checked here, not only in the API schema: the state may change without the GSTIN.
+            try:
+                validate_gstin(self.gstin, state=self.state)
+            except InvalidGstin as exc:
+                raise InvalidValue("gstin", str(exc)) from exc
         for name in PHONE_FIELDS:
             value = getattr(self, name)
             if name == "primary_phone" and not value:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from clientele.customers.domain import Customer, CustomerStatus, CustomerType, Tier
 from clientele.validation import (
+    Gstin,
     OptionalEmail,
     OptionalPhone,
     Phone,
@@ -18,10 +19,6 @@ from clientele.validation import (
 )
 
 Pincode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[1-9][0-9]{5}$")]
-Gstin = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[0-9]{2}[A-Z0-9]{13}$"),
-]
 Country = Annotated[
     str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{2}$")
 ]
