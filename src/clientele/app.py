@@ -15,6 +15,7 @@ from clientele.config import Settings, load_settings
 from clientele.contacts.api import router as contacts_router
 from clientele.customers.api import router as customers_router
 from clientele.db import create_engine
+from clientele.history.api import router as history_router
 from clientele.organizations.api import router as organizations_router
 from clientele.problems import install_problem_handlers, problem
 from clientele.uow import EngineUnitOfWork, UnitOfWorkFactory
@@ -56,6 +57,7 @@ def create_app(
     install_problem_handlers(app)
     api = APIRouter(prefix="/api/v1")
     api.include_router(customers_router)
+    api.include_router(history_router)
     api.include_router(organizations_router)
     api.include_router(contacts_router)
     app.include_router(api)

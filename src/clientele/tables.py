@@ -6,6 +6,7 @@ these descriptions match what the revisions create.
 
 from sqlalchemy import (
     CHAR,
+    BigInteger,
     Column,
     Date,
     Integer,
@@ -15,7 +16,7 @@ from sqlalchemy import (
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP, TSTZRANGE, UUID
 
 from clientele.db import metadata
 
@@ -139,4 +140,57 @@ api_tokens = Table(
     _timestamp("created_at"),
     _timestamp("expires_at", nullable=True),
     _timestamp("revoked_at", nullable=True),
+)
+
+# History (revision 0002): written only by triggers and `clientele_history_backfill`; read here.
+customer_versions = Table(
+    "customer_versions",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("customer_id", UUID(as_uuid=True), nullable=False),
+    Column(
+        "valid",
+        TSTZRANGE,
+        nullable=False,
+        comment="[from, to): when this was the current state; the current version is open-ended.",
+    ),
+    Column("operation", String(20), nullable=False),
+    Column("source", String(10), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("row_data", JSONB, nullable=False),
+    Column(
+        "changed_fields",
+        ARRAY(Text),
+        nullable=False,
+        comment="Fields this write changed compared with the version it replaced, "
+        "when it was recorded.",
+    ),
+    Column(
+        "recorded_at",
+        TIMESTAMP(timezone=True),
+        nullable=False,
+        server_default=text("clock_timestamp()"),
+    ),
+    comment="Every stored state of a customer, written by triggers; append-only "
+    "(see docs/history.md).",
+)
+
+customer_contact_versions = Table(
+    "customer_contact_versions",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("contact_id", UUID(as_uuid=True), nullable=False),
+    Column("customer_id", UUID(as_uuid=True), nullable=False),
+    Column("valid", TSTZRANGE, nullable=False),
+    Column("operation", String(20), nullable=False),
+    Column("source", String(10), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("row_data", JSONB, nullable=False),
+    Column("changed_fields", ARRAY(Text), nullable=False),
+    Column(
+        "recorded_at",
+        TIMESTAMP(timezone=True),
+        nullable=False,
+        server_default=text("clock_timestamp()"),
+    ),
 )

@@ -21,6 +21,8 @@ from clientele.customers.schemas import (
 from clientele.customers.search import normalize_legacy_id
 from clientele.deps import Admin, Agent, IfMatch, OptionalIfMatch, UoW, Viewer, etag
 from clientele.errors import InvalidValue
+from clientele.history import service as history_service
+from clientele.history.domain import parse_as_of
 from clientele.pagination import Cursor
 from clientele.phones import InvalidPhone, normalize_phone
 from clientele.problems import PROBLEM_MEDIA_TYPE
@@ -159,10 +161,31 @@ async def search_customers(
     responses={**COMMON_ERRORS, **NOT_FOUND},
 )
 async def get_customer(
-    customer_id: UUID, uow: UoW, actor: Viewer, response: Response
+    customer_id: UUID,
+    uow: UoW,
+    actor: Viewer,
+    response: Response,
+    as_of: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="An RFC 3339 time with an offset: the customer as it was then "
+            "(404 if it did not exist yet).",
+            examples=["2026-01-31T18:30:00+05:30"],
+        ),
+    ] = None,
 ) -> CustomerRead:
-    """One customer; the `ETag` header carries its version for a later PATCH."""
-    customer = await service.get_customer(uow, customer_id=customer_id)
+    """One customer; the `ETag` header carries its version for a later PATCH.
+
+    With `as_of`, the state recorded at that time (from the history); its `ETag` is the version
+    it had then, so a PATCH with it answers 412 if the customer changed since.
+    """
+    if as_of is None:
+        customer = await service.get_customer(uow, customer_id=customer_id)
+    else:
+        customer = await history_service.get_customer_as_of(
+            uow, customer_id=customer_id, at=parse_as_of(as_of)
+        )
     return _with_etag(response, CustomerRead.of(customer))
 
 

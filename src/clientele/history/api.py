@@ -1,0 +1,60 @@
+"""History routes under /api/v1/customers/{id}: the versions and the compact timeline."""
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from clientele.deps import UoW, Viewer
+from clientele.history import service
+from clientele.history.domain import HistoryCursor
+from clientele.history.schemas import HistoryPageRead, TimelineEventRead, TimelineRead, VersionRead
+from clientele.problems import PROBLEM_MEDIA_TYPE
+
+router = APIRouter(prefix="/customers", tags=["history"])
+
+
+def _problem(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: _problem("No or unknown bearer token."),
+    404: _problem("No customer with this id."),
+    422: _problem("A parameter is invalid; `errors` lists each one."),
+}
+
+
+@router.get("/{customer_id}/history", summary="A customer's recorded versions", responses=ERRORS)
+async def customer_history(
+    customer_id: UUID,
+    uow: UoW,
+    actor: Viewer,
+    limit: Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")] = 50,
+    cursor: Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")] = None,
+) -> HistoryPageRead:
+    """Every version the database recorded, newest first: the fields each write changed (old
+    and new value), who wrote it and when. Writes that bypassed the API appear too, with
+    `source: sql`. `GET /customers/{id}?as_of=<valid_from>` shows the whole state."""
+    page = await service.customer_history(
+        uow,
+        customer_id=customer_id,
+        cursor=HistoryCursor.decode(cursor) if cursor else None,
+        limit=limit,
+    )
+    return HistoryPageRead(
+        items=[VersionRead.of(entry) for entry in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get("/{customer_id}/timeline", summary="A customer's compact timeline", responses=ERRORS)
+async def customer_timeline(
+    customer_id: UUID,
+    uow: UoW,
+    actor: Viewer,
+    limit: Annotated[int, Query(ge=1, le=200, description="Newest events to return.")] = 50,
+) -> TimelineRead:
+    """For the customer page: creation, name and phone changes, blocks, activations, merges and
+    contact changes, newest first. Other edits are in the full history."""
+    events = await service.customer_timeline(uow, customer_id=customer_id, limit=limit)
+    return TimelineRead(items=[TimelineEventRead.of(event) for event in events])
