@@ -1,6 +1,6 @@
 """Customer routes under /api/v1/customers."""
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Response, status
@@ -23,23 +23,14 @@ from clientele.deps import Admin, Agent, IfMatch, OptionalIfMatch, UoW, Viewer, 
 from clientele.errors import InvalidValue
 from clientele.history import service as history_service
 from clientele.history.domain import parse_as_of
+from clientele.openapi import COMMON_ERRORS, Responses, problem_response
 from clientele.pagination import Cursor
 from clientele.phones import InvalidPhone, normalize_phone
-from clientele.problems import PROBLEM_MEDIA_TYPE
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}
-
-
-COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: _problem("No or unknown bearer token."),
-    403: _problem("Your role may not do this."),
-    422: _problem("A field is invalid; `errors` lists each one."),
-}
-NOT_FOUND: dict[int | str, dict[str, Any]] = {404: _problem("No customer with this id.")}
+NOT_FOUND: Responses = {404: problem_response("No customer with this id.")}
 
 
 def _with_etag(response: Response, read: CustomerRead) -> CustomerRead:
@@ -89,7 +80,9 @@ Limit = Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")]
     summary="Create a customer",
     responses={
         **COMMON_ERRORS,
-        409: _problem("An active customer has this primary phone (`existing_customer_id`)."),
+        409: problem_response(
+            "An active customer has this primary phone (`existing_customer_id`)."
+        ),
     },
 )
 async def create_customer(
@@ -195,9 +188,9 @@ async def get_customer(
     responses={
         **COMMON_ERRORS,
         **NOT_FOUND,
-        409: _problem("The new primary phone belongs to another active customer."),
-        412: _problem("If-Match names an old version: someone changed the customer."),
-        428: _problem("If-Match is missing."),
+        409: problem_response("The new primary phone belongs to another active customer."),
+        412: problem_response("If-Match names an old version: someone changed the customer."),
+        428: problem_response("If-Match is missing."),
     },
 )
 async def update_customer(
@@ -225,8 +218,8 @@ async def update_customer(
     responses={
         **COMMON_ERRORS,
         **NOT_FOUND,
-        409: _problem("Already blocked."),
-        412: _problem("If-Match names an old version."),
+        409: problem_response("Already blocked."),
+        412: problem_response("If-Match names an old version."),
     },
 )
 async def block_customer(
@@ -254,8 +247,10 @@ async def block_customer(
     responses={
         **COMMON_ERRORS,
         **NOT_FOUND,
-        409: _problem("Already active, or its phone now belongs to another active customer."),
-        412: _problem("If-Match names an old version."),
+        409: problem_response(
+            "Already active, or its phone now belongs to another active customer."
+        ),
+        412: problem_response("If-Match names an old version."),
     },
 )
 async def activate_customer(
