@@ -535,3 +535,12 @@ async def test_moving_a_customer_to_another_state_re_checks_its_gstin(client, ag
         headers={**agent, "If-Match": '"1"'},
     )
     assert assert_problem(response, 422)["errors"][0]["field"] == "gstin"
+
+
+async def test_a_nul_character_anywhere_in_the_input_is_a_422_not_a_500(client, agent):
+    body = {"customer_type": "clinic", "name": "Nul\x00 Clinic", "primary_phone": unique_mobile()}
+    assert_problem(await client.post(CUSTOMERS, json=body, headers=agent), 422)
+    listed = await client.get(CUSTOMERS, params={"city": "Pu\x00ne"}, headers=agent)
+    assert_problem(listed, 422)
+    searched = await client.get(f"{CUSTOMERS}/search", params={"q": "sun\x00rise"}, headers=agent)
+    assert searched.status_code in (200, 422)
