@@ -57,22 +57,9 @@ def live_server(server_url: str, template_database: str) -> Iterator[LiveServer]
             (hashlib.sha256(token.encode()).digest(),),
         )
     port = _free_port()
-    process = subprocess.Popen(  # noqa: S603 - fixed argument list
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "clientele.app:app_from_env",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],  # fmt: skip
-        env={**os.environ, "CLIENTELE_DATABASE_URL": url},
-    )
+    command = [sys.executable, "-m", "uvicorn", "clientele.app:app_from_env", "--factory"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    process = subprocess.Popen(command, env={**os.environ, "CLIENTELE_DATABASE_URL": url})  # noqa: S603
     base_url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_ready(base_url, process)
