@@ -17,6 +17,7 @@ from clientele.customers.api import router as customers_router
 from clientele.db import create_engine
 from clientele.history.api import router as history_router
 from clientele.organizations.api import router as organizations_router
+from clientele.observability import RequestLogMiddleware, configure_logging
 from clientele.problems import install_problem_handlers, problem
 from clientele.uow import EngineUnitOfWork, UnitOfWorkFactory
 
@@ -55,6 +56,7 @@ def create_app(
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    app.add_middleware(RequestLogMiddleware)
     api = APIRouter(prefix="/api/v1")
     api.include_router(customers_router)
     api.include_router(history_router)
@@ -98,6 +100,7 @@ def _add_health_routes(app: FastAPI) -> None:
 
 def app_from_env() -> FastAPI:
     """The app for `uvicorn --factory` workers: the CLI has put the database URL in the env."""
+    configure_logging()
     settings = load_settings()
     url = os.environ.get("CLIENTELE_DATABASE_URL")
     if not url:

@@ -123,7 +123,10 @@ def _serve(url: str, host: str, port: int, workers: int) -> None:
         host=host,
         port=port,
         workers=workers,
-        log_level="info",
+        # Logging is JSON from the app (clientele.observability); uvicorn's access log would
+        # print query strings, which carry phone numbers.
+        log_config=None,
+        access_log=False,
     )
 
 
