@@ -544,3 +544,25 @@ async def test_a_nul_character_anywhere_in_the_input_is_a_422_not_a_500(client, 
     assert_problem(listed, 422)
     searched = await client.get(f"{CUSTOMERS}/search", params={"q": "sun\x00rise"}, headers=agent)
     assert searched.status_code in (200, 422)
+
+
+async def test_many_creates_on_one_connection_keep_working_after_statements_are_prepared(
+    client, agent, connection
+):
+    # psycopg prepares a statement after five executions, and PostgreSQL may then use a generic
+    # plan; the ON CONFLICT target must still match the partial unique index.
+    await connection.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+    for _ in range(8):
+        await create_customer(client, agent)
+    response = await client.post(
+        CUSTOMERS,
+        json={"customer_type": "clinic", "name": "Late", "primary_phone": "98200 55555"},
+        headers=agent,
+    )
+    assert response.status_code == 201
+    again = await client.post(
+        CUSTOMERS,
+        json={"customer_type": "clinic", "name": "Late", "primary_phone": "9820055555"},
+        headers=agent,
+    )
+    assert_problem(again, 409)
