@@ -15,10 +15,14 @@ from clientele.config import Settings, load_settings
 from clientele.contacts.api import router as contacts_router
 from clientele.customers.api import router as customers_router
 from clientele.db import create_engine
+from clientele.equipment.api import router as equipment_router
 from clientele.history.api import router as history_router
+from clientele.imports.api import router as imports_router
 from clientele.organizations.api import router as organizations_router
 from clientele.observability import RequestLogMiddleware, configure_logging
 from clientele.problems import install_problem_handlers, problem
+from clientele.reports.api import router as reports_router
+from clientele.tickets.api import router as tickets_router
 from clientele.uow import EngineUnitOfWork, UnitOfWorkFactory
 
 DESCRIPTION = """
@@ -58,10 +62,15 @@ def create_app(
     install_problem_handlers(app)
     app.add_middleware(RequestLogMiddleware)
     api = APIRouter(prefix="/api/v1")
+    # Before the customers router: /customers/export must not be read as /customers/{id}.
+    api.include_router(imports_router)
     api.include_router(customers_router)
     api.include_router(history_router)
     api.include_router(organizations_router)
     api.include_router(contacts_router)
+    api.include_router(tickets_router)
+    api.include_router(equipment_router)
+    api.include_router(reports_router)
     app.include_router(api)
     _add_health_routes(app)
     return app

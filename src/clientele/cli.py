@@ -5,7 +5,7 @@ import os
 import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 from rich.console import Console
@@ -17,6 +17,11 @@ from clientele.auth.service import create_token
 from clientele.config import Settings, load_settings
 from clientele.db import create_engine, resolve_database_url, start_embedded_server
 from clientele.uow import EngineUnitOfWork
+
+if TYPE_CHECKING:
+    from clientele.auth.domain import Actor
+    from clientele.customers.repository import CustomerFilters
+    from clientele.imports.service import ImportReport
 
 # platformdirs warns on every start where XDG_RUNTIME_DIR is unset (root shells, CI).
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
@@ -189,3 +194,164 @@ def demo(
         soft_wrap=True,
     )
     _serve(url, host, port, workers=1)
+
+
+# --- customers import / export (CSV) -----------------------------------------------------
+
+customers_app = typer.Typer(help="Customers in and out as CSV.", no_args_is_help=True)
+app.add_typer(customers_app, name="customers")
+
+
+def _cli_actor() -> "Actor":
+    import getpass
+
+    from clientele.auth.domain import Actor
+
+    return Actor(name=getpass.getuser(), role=Role.ADMIN, kind="cli")
+
+
+async def _run_import(
+    settings: Settings, url: str, path: Path, dry_run: bool, progress: Progress
+) -> "ImportReport":
+    from clientele.imports.csv_format import read_rows
+    from clientele.imports.service import import_customers
+
+    engine = create_engine(url, settings)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        total = max(sum(1 for _ in handle) - 1, 0)
+        handle.seek(0)
+        tasks = {
+            "validate": progress.add_task("validating rows", total=total),
+            "write": progress.add_task("writing", total=None, visible=not dry_run),
+        }
+        try:
+            return await import_customers(
+                EngineUnitOfWork(engine),
+                rows=read_rows(handle),
+                actor=_cli_actor(),
+                dry_run=dry_run,
+                progress=lambda stage, n: progress.advance(tasks[stage], n),
+            )
+        finally:
+            await engine.dispose()
+
+
+def _write_report(report: "ImportReport", path: Path) -> None:
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(
+            ["row", "action", "name", "customer_id", "changed_fields", "reason", "errors"]
+        )
+        for r in report.rows:
+            errors = "; ".join(f"{e['field']}: {e['message']}" for e in r.errors)
+            writer.writerow(
+                [r.row, r.action, r.name or "", r.customer_id or "", " ".join(r.changed_fields),
+                 r.reason or "", errors]
+            )  # fmt: skip
+
+
+@customers_app.command("import")
+def customers_import(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Report only; write nothing.")] = False,
+    report: Annotated[
+        Path | None, typer.Option(help="Write every row's outcome to this CSV file.")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Import customers from a CSV file: every row validated, then all written or none.
+
+    A row whose primary phone belongs to an active customer updates it (when the names agree;
+    otherwise it is flagged as a likely duplicate and skipped). Exit 1 when a row is invalid.
+    """
+    from rich.table import Table
+
+    from clientele.errors import DomainError
+
+    settings, url = _database(data_dir)
+    _require_current_schema(url, upgrade=settings.uses_embedded_database)
+    started = datetime.now(UTC)
+    try:
+        with Progress(console=err) as progress:
+            outcome = asyncio.run(_run_import(settings, url, file, dry_run, progress))
+    except DomainError as exc:
+        err.print(f"[red]{exc.title}:[/red] {exc.detail}\nnothing was written")
+        raise typer.Exit(code=1) from None
+    seconds = (datetime.now(UTC) - started).total_seconds()
+    problems = [r for r in outcome.rows if r.action in ("invalid", "duplicate")]
+    if problems:
+        table = Table("row", "action", "name", "why", title="rows needing a person")
+        for r in problems[:200]:
+            why = r.reason or "; ".join(f"{e['field']}: {e['message']}" for e in r.errors)
+            table.add_row(str(r.row), r.action, r.name or "", why)
+        err.print(table)
+        if len(problems) > 200:
+            err.print(f"... and {len(problems) - 200} more (see --report)")
+    if report is not None:
+        _write_report(outcome, report)
+        err.print(f"row-by-row report written to {report}")
+    summary = ", ".join(f"{k} {v}" for k, v in outcome.summary.items())
+    verdict = (
+        "dry run: nothing written"
+        if dry_run
+        else ("written" if outcome.written else "invalid rows: nothing written")
+    )
+    err.print(f"{summary} ({seconds:.1f} s); {verdict}")
+    if not outcome.valid:
+        raise typer.Exit(code=1)
+
+
+async def _run_export(settings: Settings, url: str, filters: "CustomerFilters", out: TextIO) -> int:
+    from clientele.imports.export import export_customers
+
+    engine = create_engine(url, settings)
+    lines = 0
+    try:
+        async for chunk in export_customers(EngineUnitOfWork(engine), filters=filters):
+            out.write(chunk)
+            lines += chunk.count("\r\n")
+    finally:
+        await engine.dispose()
+    return max(lines - 1, 0)
+
+
+@customers_app.command("export")
+def customers_export(
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Default: stdout.")] = None,
+    city: str | None = None,
+    state: str | None = None,
+    status: str | None = None,
+    customer_type: str | None = None,
+    tag: str | None = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Export customers (filtered like the list) as CSV; the file imports again as is."""
+    import sys
+
+    from clientele.customers.domain import CustomerStatus, CustomerType
+    from clientele.customers.repository import CustomerFilters
+
+    try:
+        filters = CustomerFilters(
+            city=city,
+            state=state,
+            tag=tag,
+            status=CustomerStatus(status) if status else None,
+            customer_type=CustomerType(customer_type) if customer_type else None,
+        )
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(code=2) from None
+    settings, url = _database(data_dir)
+    _require_current_schema(url, upgrade=settings.uses_embedded_database)
+    if output is None:
+        count = asyncio.run(_run_export(settings, url, filters, sys.stdout))
+    else:
+        with output.open("w", encoding="utf-8", newline="") as handle:
+            count = asyncio.run(_run_export(settings, url, filters, handle))
+    err.print(f"{count} customers exported")
+
+
+# --- users (web UI logins) ----------------------------------------------------------------

@@ -134,11 +134,17 @@ CREATE TABLE equipment (
     installation_state VARCHAR(100),
     installed_at DATE,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    CONSTRAINT ck_equipment_serial_number_not_blank CHECK (btrim(serial_number) <> ''),
+    -- Equipment in stock has no customer, so nobody there to be its contact person.
+    CONSTRAINT ck_equipment_contact_needs_customer CHECK (contact_id IS NULL OR customer_id IS NOT NULL)
 );
 CREATE INDEX ix_equipment_customer_id ON equipment (customer_id, created_at, id)
     WHERE customer_id IS NOT NULL;
 CREATE INDEX ix_equipment_serial_number ON equipment (serial_number);
+CREATE INDEX ix_equipment_created_at_id ON equipment (created_at, id);
+-- Deleting a contact checks (and names) the equipment that still points at it.
+CREATE INDEX ix_equipment_contact_id ON equipment (contact_id) WHERE contact_id IS NOT NULL;
 
 CREATE TABLE service_tickets (
     id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -148,19 +154,29 @@ CREATE TABLE service_tickets (
         REFERENCES customers (id) ON DELETE RESTRICT,
     equipment_id UUID
         CONSTRAINT fk_service_tickets_equipment_id_equipment REFERENCES equipment (id),
-    title VARCHAR(255) NOT NULL,
+    title VARCHAR(255) NOT NULL CONSTRAINT ck_service_tickets_title_not_blank CHECK (btrim(title) <> ''),
     description TEXT,
-    status VARCHAR(50) NOT NULL DEFAULT 'open',
-    priority VARCHAR(20) NOT NULL DEFAULT 'medium',
+    status VARCHAR(50) NOT NULL DEFAULT 'open'
+        CONSTRAINT ck_service_tickets_status CHECK (status IN ('open', 'in_progress', 'closed')),
+    priority VARCHAR(20) NOT NULL DEFAULT 'medium'
+        CONSTRAINT ck_service_tickets_priority CHECK (priority IN ('low', 'medium', 'high', 'critical')),
     created_by VARCHAR(200) NOT NULL DEFAULT current_user,
     created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
-    closed_at TIMESTAMPTZ
+    closed_at TIMESTAMPTZ,
+    CONSTRAINT ck_service_tickets_closed_at_iff_closed CHECK ((status = 'closed') = (closed_at IS NOT NULL))
 );
 CREATE INDEX ix_service_tickets_customer_id ON service_tickets (customer_id, created_at, id);
 CREATE INDEX ix_service_tickets_equipment_id ON service_tickets (equipment_id)
     WHERE equipment_id IS NOT NULL;
 CREATE INDEX ix_service_tickets_created_at ON service_tickets (created_at, id);
+-- The ticket list filtered by status, newest first (a keyset range scan).
+CREATE INDEX ix_service_tickets_status ON service_tickets (status, created_at, id);
+-- Reports on open work (open tickets by tier): the not-closed tickets are a small slice.
+CREATE INDEX ix_service_tickets_open_customer_id ON service_tickets (customer_id)
+    WHERE status <> 'closed';
+-- Ticket numbers (TKT-2026-000123); dropped with the table.
+CREATE SEQUENCE service_tickets_number_seq OWNED BY service_tickets.ticket_number;
 
 -- API tokens: only a SHA-256 of the (256-bit random) secret is stored.
 CREATE TABLE api_tokens (

@@ -1,0 +1,101 @@
+"""Equipment routes: /api/v1/equipment and /api/v1/customers/{customer_id}/equipment."""
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response, status
+
+from clientele.deps import Agent, UoW, Viewer
+from clientele.equipment import service
+from clientele.equipment.repository import EquipmentFilters
+from clientele.equipment.schemas import EquipmentCreate, EquipmentPageRead, EquipmentRead
+from clientele.errors import InvalidValue
+from clientele.openapi import COMMON_ERRORS, Responses, problem_response
+from clientele.pagination import Cursor
+
+router = APIRouter(tags=["equipment"])
+
+NO_EQUIPMENT: Responses = {404: problem_response("No equipment with this id.")}
+NO_CUSTOMER: Responses = {404: problem_response("No customer with this id.")}
+
+Limit = Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")]
+PageCursor = Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")]
+
+
+def _page(page: service.EquipmentPage) -> EquipmentPageRead:
+    return EquipmentPageRead(
+        items=[EquipmentRead.of(v) for v in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.post(
+    "/equipment",
+    status_code=status.HTTP_201_CREATED,
+    summary="Record equipment",
+    responses=COMMON_ERRORS,
+)
+async def create_equipment(
+    body: EquipmentCreate, uow: UoW, actor: Agent, response: Response
+) -> EquipmentRead:
+    """Record a unit at a customer (with one of its contacts as the contact person) or in
+    stock (no customer). `Location` names it."""
+    view = await service.create_equipment(uow, values=body.model_dump())
+    response.headers["Location"] = f"/api/v1/equipment/{view.equipment.id}"
+    return EquipmentRead.of(view)
+
+
+@router.get("/equipment", summary="List equipment", responses=COMMON_ERRORS)
+async def list_equipment(
+    uow: UoW,
+    actor: Viewer,
+    customer_id: UUID | None = None,
+    in_stock: Annotated[bool | None, Query(description="true: only units in stock.")] = None,
+    serial_number: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    limit: Limit = 50,
+    cursor: PageCursor = None,
+) -> EquipmentPageRead:
+    """Equipment matching every filter, newest first, each with its customer and contact."""
+    if serial_number is not None and "\x00" in serial_number:
+        raise InvalidValue("serial_number", "serial_number contains a NUL character")
+    filters = EquipmentFilters(
+        customer_id=customer_id,
+        in_stock=in_stock,
+        serial_number=serial_number.strip() if serial_number else None,
+    )
+    page = await service.list_equipment(
+        uow, filters=filters, cursor=Cursor.decode(cursor) if cursor else None, limit=limit
+    )
+    return _page(page)
+
+
+@router.get(
+    "/equipment/{equipment_id}",
+    summary="Get equipment",
+    responses={**COMMON_ERRORS, **NO_EQUIPMENT},
+)
+async def get_equipment(equipment_id: UUID, uow: UoW, actor: Viewer) -> EquipmentRead:
+    """One unit with its customer's summary and its contact person's current details."""
+    return EquipmentRead.of(await service.get_equipment(uow, equipment_id=equipment_id))
+
+
+@router.get(
+    "/customers/{customer_id}/equipment",
+    summary="List a customer's equipment",
+    responses={**COMMON_ERRORS, **NO_CUSTOMER},
+)
+async def list_customer_equipment(
+    customer_id: UUID,
+    uow: UoW,
+    actor: Viewer,
+    limit: Limit = 50,
+    cursor: PageCursor = None,
+) -> EquipmentPageRead:
+    """The equipment installed at the customer, newest first."""
+    page = await service.list_equipment(
+        uow,
+        filters=EquipmentFilters(customer_id=customer_id),
+        cursor=Cursor.decode(cursor) if cursor else None,
+        limit=limit,
+        require_customer=True,
+    )
+    return _page(page)

@@ -1,0 +1,111 @@
+"""Bulk customer reads and writes for the import: a fixed number of statements per chunk of
+rows, never one round trip per row."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import bindparam, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from clientele.customers.domain import (
+    Customer,
+    CustomerStatus,
+    CustomerType,
+    Tier,
+    customer_field_names,
+)
+from clientele.tables import customers
+
+LOOKUP_CHUNK = 5_000
+WRITE_CHUNK = 2_000
+UPDATED_COLUMNS = (
+    "customer_type",
+    "name",
+    "display_name",
+    "primary_phone",
+    "secondary_phone",
+    "whatsapp_number",
+    "email",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "pincode",
+    "country",
+    "gstin",
+    "tier",
+    "tags",
+    "updated_by",
+)
+
+
+def _to_customer(row: Any) -> Customer:
+    values = {name: row[name] for name in customer_field_names()}
+    values["customer_type"] = CustomerType(values["customer_type"])
+    values["status"] = CustomerStatus(values["status"])
+    values["tier"] = Tier(values["tier"])
+    values["tags"] = tuple(values["tags"])
+    return Customer(**values)
+
+
+def _stored(customer: Customer) -> dict[str, Any]:
+    values = {name: getattr(customer, name) for name in customer_field_names()}
+    values["tags"] = list(customer.tags)
+    values["metadata"] = dict(customer.metadata)
+    for generated in ("created_at", "updated_at"):
+        values.pop(generated)
+    return values
+
+
+async def by_primary_phone(
+    conn: AsyncConnection, phones: Sequence[str], *, lock: bool
+) -> dict[str, list[Customer]]:
+    """Every customer whose primary phone is one of `phones`, active ones first per phone.
+
+    With `lock`, the active ones are row-locked until the transaction ends, so nobody changes
+    them between this read and the import's write.
+    """
+    found: dict[str, list[Customer]] = {}
+    for start in range(0, len(phones), LOOKUP_CHUNK):
+        chunk = list(phones[start : start + LOOKUP_CHUNK])
+        statement = (
+            select(customers)
+            .where(customers.c.primary_phone == func.any(bindparam("phones", chunk)))
+            .order_by((customers.c.status == CustomerStatus.ACTIVE.value).desc(), customers.c.id)
+        )
+        if lock:
+            statement = statement.with_for_update(of=customers)
+        for row in (await conn.execute(statement)).mappings():
+            found.setdefault(row["primary_phone"], []).append(_to_customer(row))
+    return found
+
+
+async def insert_many(conn: AsyncConnection, new: Sequence[Customer]) -> None:
+    """Insert the customers in multi-row INSERTs. Raises IntegrityError (a phone was taken
+    meanwhile)."""
+    for start in range(0, len(new), WRITE_CHUNK):
+        rows = [_stored(c) for c in new[start : start + WRITE_CHUNK]]
+        await conn.execute(insert(customers), rows)
+
+
+async def update_many(conn: AsyncConnection, changed: Sequence[Customer]) -> None:
+    """Store the import's columns of each customer and bump its version (executemany)."""
+    statement = (
+        customers.update()
+        .where(customers.c.id == bindparam("b_id"))
+        .values(
+            {
+                **{name: bindparam(f"b_{name}") for name in UPDATED_COLUMNS},
+                "version": customers.c.version + 1,
+                "updated_at": func.now(),
+            }
+        )
+    )
+    for start in range(0, len(changed), WRITE_CHUNK):
+        params = []
+        for customer in changed[start : start + WRITE_CHUNK]:
+            values = {f"b_{name}": getattr(customer, name) for name in UPDATED_COLUMNS}
+            values["b_tags"] = list(customer.tags)
+            values["b_id"] = customer.id
+            params.append(values)
+        await conn.execute(statement, params)

@@ -1,0 +1,1 @@
+"""Read-only reports over tickets and customers; each is one SQL statement on an index."""

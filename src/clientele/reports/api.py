@@ -1,0 +1,198 @@
+"""Report routes under /api/v1/reports (admin). `?format=csv` answers text/csv."""
+
+import csv
+import io
+from collections.abc import Sequence
+from enum import StrEnum
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
+
+from clientele.deps import Admin, UoW
+from clientele.errors import InvalidValue
+from clientele.openapi import COMMON_ERRORS
+from clientele.reports import service
+from clientele.reports.repository import Period, Place
+from clientele.reports.schemas import (
+    CustomerTicketsRead,
+    CustomerTicketsReport,
+    TicketFrequencyRead,
+    TicketFrequencyReport,
+    TierOpenTicketsRead,
+    TierOpenTicketsReport,
+    columns,
+    flatten,
+)
+from clientele.tickets.period import checked_range, parse_day_or_instant, range_end, range_start
+
+router = APIRouter(prefix="/reports", tags=["reports"])
+
+CSV_ANSWER: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/csv": {}}, "description": "JSON, or CSV with `format=csv`."}
+}
+
+
+class Format(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+
+
+class RankBy(StrEnum):
+    TICKETS = "tickets"
+
+
+FormatParam = Annotated[Format, Query(description="`json` (default) or `csv`.")]
+From = Annotated[
+    str | None,
+    Query(
+        alias="from",
+        max_length=64,
+        description="Tickets created from this day (00:00 IST) or RFC 3339 time.",
+        examples=["2026-01-01"],
+    ),
+]
+To = Annotated[
+    str | None,
+    Query(
+        alias="to",
+        max_length=64,
+        description="Up to and including this day (IST), or before this RFC 3339 time.",
+        examples=["2026-03-31"],
+    ),
+]
+City = Annotated[str | None, Query(min_length=1, max_length=100, description="Case-insensitive.")]
+State = Annotated[str | None, Query(min_length=1, max_length=100, description="Case-insensitive.")]
+
+
+def _period(start: str | None, end: str | None) -> Period:
+    first, after = checked_range(
+        range_start(parse_day_or_instant(start, field="from")),
+        range_end(parse_day_or_instant(end, field="to")),
+        field="to",
+    )
+    return Period(start=first, end=after)
+
+
+def _place(city: str | None, state: str | None) -> Place:
+    for field, value in (("city", city), ("state", state)):
+        if value is not None and not value.strip():
+            raise InvalidValue(field, f"{field} is blank")
+        if value is not None and "\x00" in value:
+            raise InvalidValue(field, f"{field} contains a NUL character")
+    return Place(city=city, state=state)
+
+
+def _answer(report: BaseModel, items: Sequence[BaseModel], fmt: Format, name: str) -> Any:
+    if fmt is Format.JSON:
+        return report
+    buffer = io.StringIO()
+    item_model = type(report).model_fields["items"].annotation.__args__[0]  # type: ignore[union-attr]
+    writer = csv.DictWriter(buffer, fieldnames=columns(item_model), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(flatten(item) for item in items)
+    return Response(
+        buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+@router.get(
+    "/top-customers",
+    summary="Top customers by ticket volume",
+    response_model=CustomerTicketsReport,
+    responses={**COMMON_ERRORS, **CSV_ANSWER},
+)
+async def top_customers(
+    uow: UoW,
+    actor: Admin,
+    start: From = None,
+    end: To = None,
+    by: Annotated[RankBy, Query(description="What to rank by; `tickets`.")] = RankBy.TICKETS,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 10,
+    format: FormatParam = Format.JSON,
+) -> Any:
+    """The customers with the most tickets created in the period, most first (ties by id)."""
+    rows = await service.top_customers(uow, period=_period(start, end), limit=limit)
+    items = [CustomerTicketsRead.of(r) for r in rows]
+    return _answer(CustomerTicketsReport(items=items), items, format, "top-customers")
+
+
+@router.get(
+    "/customers",
+    summary="Customers in a place with more than N tickets",
+    response_model=CustomerTicketsReport,
+    responses={**COMMON_ERRORS, **CSV_ANSWER},
+)
+async def customers_with_more_tickets(
+    uow: UoW,
+    actor: Admin,
+    city: City = None,
+    state: State = None,
+    min_tickets: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=1_000_000,
+            description="Customers with MORE than this many tickets (`min_tickets=10`: 11+).",
+        ),
+    ] = 0,
+    start: From = None,
+    end: To = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 100,
+    format: FormatParam = Format.JSON,
+) -> Any:
+    """Customers in the city and/or state with more than `min_tickets` tickets, most first."""
+    rows = await service.customers_with_more_tickets(
+        uow,
+        place=_place(city, state),
+        period=_period(start, end),
+        more_than=min_tickets,
+        limit=limit,
+    )
+    items = [CustomerTicketsRead.of(r) for r in rows]
+    return _answer(CustomerTicketsReport(items=items), items, format, "customers")
+
+
+@router.get(
+    "/ticket-frequency",
+    summary="Ticket frequency per customer",
+    response_model=TicketFrequencyReport,
+    responses={**COMMON_ERRORS, **CSV_ANSWER},
+)
+async def ticket_frequency(
+    uow: UoW,
+    actor: Admin,
+    customer_id: UUID | None = None,
+    city: City = None,
+    state: State = None,
+    start: From = None,
+    end: To = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 100,
+    format: FormatParam = Format.JSON,
+) -> Any:
+    """Tickets per month (over the period, or from the first ticket to now; at least one
+    month) and the last ticket date, most frequent first."""
+    rows = await service.ticket_frequency(
+        uow,
+        place=_place(city, state),
+        period=_period(start, end),
+        customer_id=customer_id,
+        limit=limit,
+    )
+    items = [TicketFrequencyRead.of(r) for r in rows]
+    return _answer(TicketFrequencyReport(items=items), items, format, "ticket-frequency")
+
+
+@router.get(
+    "/open-tickets-by-tier",
+    summary="Open tickets by customer tier",
+    response_model=TierOpenTicketsReport,
+    responses={**COMMON_ERRORS, **CSV_ANSWER},
+)
+async def open_tickets_by_tier(uow: UoW, actor: Admin, format: FormatParam = Format.JSON) -> Any:
+    """Open and in-progress tickets, and the customers they belong to, per tier."""
+    items = [TierOpenTicketsRead.of(r) for r in await service.open_tickets_by_tier(uow)]
+    return _answer(TierOpenTicketsReport(items=items), items, format, "open-tickets-by-tier")
