@@ -18,8 +18,8 @@ from clientele.db import create_engine
 from clientele.equipment.api import router as equipment_router
 from clientele.history.api import router as history_router
 from clientele.imports.api import router as imports_router
-from clientele.organizations.api import router as organizations_router
 from clientele.observability import RequestLogMiddleware, configure_logging
+from clientele.organizations.api import router as organizations_router
 from clientele.problems import install_problem_handlers, problem
 from clientele.reports.api import router as reports_router
 from clientele.tickets.api import router as tickets_router
