@@ -10,28 +10,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from clientele.customers.domain import Customer
+from clientele.customers.domain import EDITABLE_FIELDS, Customer, customer_field_names
 from clientele.customers.schemas import CustomerCreate
 from clientele.errors import InvalidValue
 
-# Columns an import reads; every one but the required three may be left out.
-IMPORT_COLUMNS = (
-    "customer_type",
-    "name",
-    "display_name",
-    "primary_phone",
-    "secondary_phone",
-    "whatsapp_number",
-    "email",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "pincode",
-    "country",
-    "gstin",
-    "tier",
-    "tags",
+# Columns an import reads, in the customer's field order: every editable field that is plain
+# text in a spreadsheet (not the organization link or metadata). All but the required three
+# may be left out.
+IMPORT_COLUMNS = tuple(
+    name
+    for name in customer_field_names()
+    if name in EDITABLE_FIELDS - {"organization_id", "metadata"}
 )
 REQUIRED_COLUMNS = ("customer_type", "name", "primary_phone")
 # Written by the export, ignored by the import: the server owns them.

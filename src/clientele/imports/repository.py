@@ -14,29 +14,12 @@ from clientele.customers.domain import (
     Tier,
     customer_field_names,
 )
+from clientele.imports.csv_format import IMPORT_COLUMNS
 from clientele.tables import customers
 
 LOOKUP_CHUNK = 5_000
 WRITE_CHUNK = 2_000
-UPDATED_COLUMNS = (
-    "customer_type",
-    "name",
-    "display_name",
-    "primary_phone",
-    "secondary_phone",
-    "whatsapp_number",
-    "email",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "pincode",
-    "country",
-    "gstin",
-    "tier",
-    "tags",
-    "updated_by",
-)
+UPDATED_COLUMNS = (*IMPORT_COLUMNS, "updated_by")
 
 
 def _to_customer(row: Any) -> Customer:
