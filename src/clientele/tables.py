@@ -194,3 +194,20 @@ customer_contact_versions = Table(
         server_default=text("clock_timestamp()"),
     ),
 )
+
+# Search (revision 0003): each distinct folded customer name once, and the vocabulary of their
+# words with document frequencies. Written by the customers trigger, read by the name search.
+search_names = Table(
+    "search_names",
+    metadata,
+    Column("search_name", Text, primary_key=True),
+    Column("terms", ARRAY(Text), nullable=False),
+    _timestamp("created_at"),
+)
+
+search_terms = Table(
+    "search_terms",
+    metadata,
+    Column("term", Text, primary_key=True),
+    Column("df", Integer, nullable=False, server_default=text("0")),
+)

@@ -236,24 +236,43 @@ async def count(conn: AsyncConnection, filters: CustomerFilters) -> int:
     return int((await conn.execute(statement)).scalar_one())
 
 
+# Names ranked beyond the page: a filter (city, type, status) can leave a name with no customer.
+SEARCH_NAME_SLACK = 20
+
+
 async def search_by_name(
     conn: AsyncConnection, query: str, *, filters: CustomerFilters, limit: int
 ) -> list[tuple[Customer, float]]:
-    """Customers whose name is trigram-similar to `query` (already normalized), best first.
+    """Customers whose folded name best matches `query` (as typed), best first, with a score.
 
-    `%>` (word similarity) lets a part of a name match a long name; both operators use the
-    trigram index.
+    One statement: `clientele_search_names` (revision 0003) ranks the distinct folded names by
+    IDF-weighted word matches; each of the best names then brings its customers through the
+    expression index, filtered, active ones first, newest first among equals.
     """
-    similarity = func.similarity(customers.c.name, query)
-    score = func.greatest(similarity, func.word_similarity(query, customers.c.name)).label("score")
+    names = (
+        func.clientele_search_names(query, limit + SEARCH_NAME_SLACK)
+        .table_valued("search_name", "score")
+        .render_derived(name="names", with_types=False)
+    )
+    folded = func.clientele_search_normalize(customers.c.name)
+    per_name = (
+        select(customers)
+        .where(folded == names.c.search_name, *_filter_conditions(filters))
+        .order_by(customers.c.created_at.desc(), customers.c.id.desc())
+        .limit(limit)
+        .lateral("hit")
+    )
     statement = (
-        select(customers, score)
-        .where(
-            or_(customers.c.name.op("%")(query), customers.c.name.op("%>")(query)),
-            *_filter_conditions(filters),
+        select(per_name, names.c.score)
+        .select_from(names)
+        .join(per_name, literal(True))
+        .order_by(
+            names.c.score.desc(),
+            names.c.search_name,
+            (per_name.c.status == CustomerStatus.ACTIVE.value).desc(),
+            per_name.c.created_at.desc(),
+            per_name.c.id.desc(),
         )
-        # Among equal word matches, the name closest as a whole comes first.
-        .order_by(score.desc(), similarity.desc(), customers.c.id)
         .limit(limit)
     )
     rows = (await conn.execute(statement)).mappings()

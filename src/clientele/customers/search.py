@@ -68,7 +68,11 @@ def parse_query(text: str) -> ParsedQuery:
             phone = normalize_phone(stripped)
         except InvalidPhone:
             phone = None
-    name = normalize_name_query(stripped) if any(ch.isalpha() for ch in stripped) else None
+    # Names hold digits too ("100% Pure Care"); an entry read as a phone is not a name.
+    is_name = any(ch.isalpha() for ch in stripped) or (
+        phone is None and any(ch.isalnum() for ch in stripped)
+    )
+    name = normalize_name_query(stripped) if is_name else None
     legacy_id = normalize_legacy_id(stripped) if uuid is None and len(stripped) <= 64 else None
     return ParsedQuery(
         uuid=uuid,

@@ -158,7 +158,11 @@ async def search_customers(
                 SearchHit(c, 1.0, "phone") for c in await repository.get_by_phone(conn, query.phone)
             ]
         if query.name is not None:
-            named = await repository.search_by_name(conn, query.name, filters=filters, limit=limit)
+            # The database folds the entry itself (abbreviations, transliterations), exactly
+            # as it folded the stored names.
+            named = await repository.search_by_name(
+                conn, text.strip(), filters=filters, limit=limit
+            )
             hits += [SearchHit(c, round(score, 4), "name") for c, score in named]
     best_first: dict[UUID, SearchHit] = {}
     for hit in hits:

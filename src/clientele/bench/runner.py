@@ -1,0 +1,479 @@
+"""`clientele bench`: load N customers, start the server, measure every endpoint and its floor.
+
+For each scenario: p50, p99 and throughput over real HTTP at concurrency 1 and 10, and the
+floor: the very statements the endpoint ran (captured once in-process with a SQLAlchemy event)
+replayed directly over psycopg, each round in a rolled-back transaction.
+"""
+
+import asyncio
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy import event
+from sqlalchemy.engine import Engine, make_url
+
+from clientele import schema
+from clientele.bench import data
+from clientele.bench.load import Request, RequestFactory, run
+from clientele.db import libpq_url
+
+CUSTOMERS = "/api/v1/customers"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A named request stream; `needs` is the route it measures (skipped when absent)."""
+
+    name: str
+    make: RequestFactory
+    needs: str
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def prepare_database(
+    server_url: str, n: int, tickets: float, *, reuse: bool, say: Callable[[str], None]
+) -> str:
+    """The benchmark database with N customers: reused when asked and complete, else loaded."""
+    name = f"clientele_bench_{n}"
+    url = make_url(libpq_url(server_url)).set(database=name).render_as_string(False)
+    with psycopg.connect(libpq_url(server_url), autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists and reuse:
+            with psycopg.connect(url) as conn:
+                row = conn.execute("SELECT count(*) FROM customers").fetchone()
+                if row is not None and row[0] >= n:
+                    say(f"reusing {name} ({row[0]} customers)")
+                    return url
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    schema.upgrade(url)
+    say(f"loading {n} customers and ~{tickets:g} tickets each into {name} (COPY)")
+    timings = data.load(
+        url, customers=n, tickets_per_customer=tickets, seed=7, progress=lambda s, k: None
+    )
+    say("loaded: " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
+    return url
+
+
+def drop_database(server_url: str, n: int) -> None:
+    """Remove the benchmark database."""
+    with psycopg.connect(libpq_url(server_url), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "clientele_bench_{n}" WITH (FORCE)')
+
+
+def _token(url: str) -> str:
+    from clientele.auth.domain import Role
+    from clientele.auth.service import create_token
+    from clientele.config import load_settings
+    from clientele.db import create_engine
+    from clientele.uow import EngineUnitOfWork
+
+    async def make() -> str:
+        engine = create_engine(url, load_settings())
+        try:
+            return await create_token(
+                EngineUnitOfWork(engine), name=f"bench-{uuid.uuid4().hex[:6]}", role=Role.ADMIN
+            )
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(make())
+
+
+def start_server(url: str, factory: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """uvicorn on 127.0.0.1 in its own process (uvloop, httptools); waits until it answers."""
+    env = {**os.environ, "CLIENTELE_DATABASE_URL": url}
+    command = [
+        sys.executable, "-m", "uvicorn", factory, "--factory", "--host", "127.0.0.1",
+        "--port", str(port), "--workers", str(workers), "--loop", "uvloop", "--http",
+        "httptools", "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    # The server's own logs (one access line per request) go to a file, not the bench's output.
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"clientele-bench-{port}.log"  # noqa: S108
+    with log.open("ab") as sink:
+        process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
+            command, env=env, stdout=sink, stderr=subprocess.STDOUT
+        )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(f"{factory} exited with {process.returncode}") from None
+            time.sleep(0.2)
+    process.terminate()
+    raise RuntimeError(f"{factory} did not start on port {port}")
+
+
+class _Sample:
+    """Rows drawn once from the loaded data, for realistic request parameters."""
+
+    def __init__(self, url: str) -> None:
+        with psycopg.connect(url) as conn:
+            rows = conn.execute(
+                "SELECT id, primary_phone, name, city, customer_type, status FROM customers"
+                " TABLESAMPLE SYSTEM (5) LIMIT 3000"
+            ).fetchall()
+        self.rows = rows
+        self.rng = random.Random(11)
+        self.phones = iter(range(10**6))
+
+    def row(self) -> tuple[Any, ...]:
+        return self.rng.choice(self.rows)
+
+    def new_phone(self) -> str:
+        return f"+9160{os.getpid() % 100:02d}{next(self.phones):06d}"
+
+
+def scenarios(sample: _Sample, queries: list[tuple[str, dict[str, str]]]) -> list[Scenario]:
+    """Every request stream the issue names."""
+    rng = sample.rng
+
+    def by_id() -> Request:
+        return "GET", f"{CUSTOMERS}/{sample.row()[0]}", None
+
+    def by_phone() -> Request:
+        return "GET", f"{CUSTOMERS}?phone={sample.row()[1].replace('+', '%2B')}", None
+
+    def search() -> Request:
+        q, filters = rng.choice(queries)
+        params = "&".join(f"{k}={_quote(v)}" for k, v in filters.items())
+        return "GET", f"{CUSTOMERS}/search?q={_quote(q)}&limit=10&{params}", None
+
+    def listing() -> Request:
+        row = sample.row()
+        return "GET", f"{CUSTOMERS}?city={_quote(row[3])}&customer_type={row[4]}&limit=50", None
+
+    def count() -> Request:
+        return "GET", f"{CUSTOMERS}/count?city={_quote(sample.row()[3])}&status=active", None
+
+    def create() -> Request:
+        body = {
+            "customer_type": "clinic",
+            "name": f"{rng.choice(('Sunrise', 'Lotus', 'Apex'))} Bench Clinic",
+            "primary_phone": sample.new_phone(),
+            "city": "Pune",
+        }
+        return "POST", CUSTOMERS, body
+
+    def patch() -> Request:
+        return "PATCH", f"{CUSTOMERS}/{sample.row()[0]}", {"email": "bench@example.com"}
+
+    def ticket() -> Request:
+        active = next(r for r in iter(sample.row, None) if r[5] == "active")
+        body = {"customer_id": str(active[0]), "title": "Bench: probe damaged"}
+        return "POST", "/api/v1/tickets", body
+
+    def tickets_page() -> Request:
+        return "GET", "/api/v1/tickets?limit=50&status=open", None
+
+    # History starts when the rows were loaded: read as of a moment after that.
+    as_of_time = datetime.now(UTC).isoformat()
+
+    def as_of() -> Request:
+        return "GET", f"{CUSTOMERS}/{sample.row()[0]}?as_of={_quote(as_of_time)}", None
+
+    def report(path: str) -> RequestFactory:
+        return lambda: ("GET", path, None)
+
+    return [
+        Scenario("lookup_id", by_id, f"{CUSTOMERS}/{{customer_id}}"),
+        Scenario("lookup_phone", by_phone, CUSTOMERS),
+        Scenario("search", search, f"{CUSTOMERS}/search"),
+        Scenario("list_filtered", listing, CUSTOMERS),
+        Scenario("count", count, f"{CUSTOMERS}/count"),
+        Scenario("create_customer", create, CUSTOMERS),
+        Scenario("patch_customer", patch, f"{CUSTOMERS}/{{customer_id}}"),
+        Scenario("create_ticket", ticket, "/api/v1/tickets"),
+        Scenario("ticket_page", tickets_page, "/api/v1/tickets"),
+        Scenario("as_of_read", as_of, f"{CUSTOMERS}/{{customer_id}}"),
+        Scenario(
+            "report_top_customers",
+            report("/api/v1/reports/top-customers?limit=10"),
+            "/api/v1/reports/top-customers",
+        ),
+        Scenario(
+            "report_customers_in_city",
+            report("/api/v1/reports/customers?city=Pune&min_tickets=8&limit=100"),
+            "/api/v1/reports/customers",
+        ),
+        Scenario(
+            "report_ticket_frequency",
+            report("/api/v1/reports/ticket-frequency?limit=100"),
+            "/api/v1/reports/ticket-frequency",
+        ),
+        Scenario(
+            "report_open_by_tier",
+            report("/api/v1/reports/open-tickets-by-tier"),
+            "/api/v1/reports/open-tickets-by-tier",
+        ),
+    ]
+
+
+def _quote(text: str) -> str:
+    from urllib.parse import quote
+
+    return quote(text, safe="")
+
+
+# --- floors ------------------------------------------------------------------------------
+
+
+async def _asgi_call(app: Any, method: str, target: str, token: str, body: Any) -> int:
+    """One request through the ASGI app in-process (no socket, no extra dependency)."""
+    path, _, query = target.partition("?")
+    payload = b"" if body is None else json.dumps(body).encode()
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+        "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+        "query_string": query.encode(), "server": ("bench", 80), "client": ("127.0.0.1", 1),
+        "headers": [
+            (b"host", b"bench"), (b"authorization", f"Bearer {token}".encode()),
+            (b"if-match", b"*"), (b"content-type", b"application/json"),
+            (b"content-length", str(len(payload)).encode()),
+        ],
+    }  # fmt: skip
+    sent = False
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            await asyncio.sleep(3600)
+        sent = True
+        return {"type": "http.request", "body": payload, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+
+    await app(scope, receive, send)
+    return status
+
+
+def capture_statements(
+    url: str, token: str, requests: dict[str, Request]
+) -> dict[str, list[tuple[str, Any]]]:
+    """The SQL each request runs (after the token is cached), captured in-process."""
+    from clientele.app import create_app
+    from clientele.config import load_settings
+
+    captured: dict[str, list[tuple[str, Any]]] = {}
+    current: list[tuple[str, Any]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, parameters: Any, *rest: Any) -> None:
+        current.append((statement, parameters))
+
+    async def go() -> None:
+        app = create_app(database_url=url, settings=load_settings())
+        async with app.router.lifespan_context(app):
+            first = next(iter(requests.values()))
+            await _asgi_call(app, first[0], first[1], token, first[2])  # caches the token
+            event.listen(Engine, "before_cursor_execute", record)
+            try:
+                for name, (method, target, body) in requests.items():
+                    current.clear()
+                    await _asgi_call(app, method, target, token, body)
+                    captured[name] = [
+                        (s, p) for s, p in current if not s.lstrip().upper().startswith("SELECT 1")
+                    ]
+            finally:
+                event.remove(Engine, "before_cursor_execute", record)
+
+    asyncio.run(go())
+    return captured
+
+
+_round = iter(range(10**9))
+
+
+def _fresh(parameters: Any) -> Any:
+    """A write's parameters with a new id and phone, so each round inserts a new row."""
+    if not isinstance(parameters, dict):
+        return parameters or None
+    fresh = dict(parameters)
+    if isinstance(fresh.get("id"), uuid.UUID):
+        fresh["id"] = uuid.uuid4()
+    if isinstance(fresh.get("primary_phone"), str) and "version" in fresh:
+        fresh["primary_phone"] = f"+9170{os.getpid() % 100:02d}{next(_round):06d}"
+    return fresh
+
+
+def floor(url: str, statements: list[tuple[str, Any]], *, rounds: int = 200) -> dict[str, float]:
+    """p50/p99 of running `statements` directly over psycopg, each round rolled back."""
+    times = []
+    with psycopg.connect(url) as conn:
+        for _ in range(rounds):
+            started = time.perf_counter()
+            with conn.cursor() as cur:
+                for statement, parameters in statements:
+                    cur.execute(statement, _fresh(parameters))
+                    if cur.description is not None:
+                        cur.fetchall()
+            times.append(time.perf_counter() - started)
+            conn.rollback()
+    times.sort()
+    return {
+        "floor_p50_ms": round(times[len(times) // 2] * 1000, 3),
+        "floor_p99_ms": round(times[int(len(times) * 0.99)] * 1000, 3),
+    }
+
+
+NAIVE_SEARCH = (
+    "SELECT id, name, similarity(name, %(q)s) AS score FROM customers WHERE name %% %(q)s"
+    " ORDER BY similarity(name, %(q)s) DESC LIMIT 20"
+)
+
+
+def naive_search(
+    url: str, queries: list[tuple[str, dict[str, str]]], rounds: int
+) -> dict[str, Any]:
+    """The issue's baseline: plain pg_trgm `%` on the GIN index, ordered by similarity."""
+    times = []
+    with psycopg.connect(url) as conn:
+        for q, _ in queries[:rounds]:
+            started = time.perf_counter()
+            conn.execute(NAIVE_SEARCH, {"q": q}).fetchall()
+            times.append(time.perf_counter() - started)
+    times.sort()
+    return {
+        "floor_p50_ms": round(times[len(times) // 2] * 1000, 3),
+        "floor_p99_ms": round(times[int(len(times) * 0.99)] * 1000, 3),
+    }
+
+
+def run_http(
+    port: int, token: str, make: RequestFactory, concurrency: int, seconds: float
+) -> dict[str, Any]:
+    """Measure one request stream over HTTP."""
+    sample = asyncio.run(
+        run("127.0.0.1", port, token, make, concurrency=concurrency, seconds=seconds)
+    )
+    result: dict[str, Any] = dict(sample.summary())
+    if sample.errors:
+        result["errors"] = sample.errors
+    return result
+
+
+def _routes(url: str) -> set[str]:
+    from clientele.app import create_app
+    from clientele.config import load_settings
+
+    spec = create_app(database_url=url, settings=load_settings()).openapi()
+    return set(spec["paths"])
+
+
+def run_bench(
+    server_url: str,
+    *,
+    customers: int,
+    tickets_per_customer: float,
+    seconds: float,
+    workers: int,
+    reuse: bool,
+    keep: bool,
+    say: Callable[[str], None],
+) -> dict[str, Any]:
+    """The whole benchmark; returns the JSON document."""
+    from clientele.bench import quality
+
+    url = prepare_database(server_url, customers, tickets_per_customer, reuse=reuse, say=say)
+    token = _token(url)
+    sample = _Sample(url)
+    query_set = quality.query_set(url, 600)
+    queries = [(q["q"], q["filters"]) for q in query_set]
+    routes = _routes(url)
+    plan = [s for s in scenarios(sample, queries) if s.needs in routes]
+    skipped = [s.name for s in scenarios(sample, queries) if s.needs not in routes]
+    results: dict[str, dict[str, Any]] = {}
+
+    say("capturing each endpoint's statements for the psycopg floor")
+    captured = capture_statements(url, token, {s.name: s.make() for s in plan})
+    api_port, bare_port = _free_port(), _free_port()
+    api = start_server(url, "clientele.app:app_from_env", api_port, workers)
+    bare = start_server(url, "clientele.bench.bare:create_bare_app", bare_port, workers)
+    try:
+        for s in [*plan, Scenario("bare_lookup_id", plan[0].make, "")]:
+            port = bare_port if s.name.startswith("bare") else api_port
+            make = s.make
+            if s.name.startswith("bare"):
+
+                def make() -> Request:
+                    method, path, body = plan[0].make()
+                    return method, path.removeprefix("/api/v1"), body
+
+            run_http(port, token, make, 1, 0.5)  # warm-up
+            one = run_http(port, token, make, 1, seconds)
+            ten = run_http(port, token, make, 10, seconds)
+            entry: dict[str, Any] = {**one, "c10": ten}
+            statements = captured.get(s.name) or (
+                captured["lookup_id"] if s.name.startswith("bare") else []
+            )
+            if statements:
+                try:
+                    entry.update(floor(url, statements))
+                except psycopg.Error as exc:
+                    entry["floor_error"] = str(exc).splitlines()[0]
+                entry["statements"] = len(statements)
+            results[s.name] = entry
+            say(f"{s.name}: c1 {one} c10 {ten}")
+    finally:
+        for process in (api, bare):
+            process.terminate()
+            process.wait(timeout=15)
+    results["search_naive_trgm"] = naive_search(url, queries, 200)
+    say("measuring search quality")
+    figure = quality.measure(url, query_set)
+    api_rps = results["lookup_id"]["c10"]["rps"]
+    bare_rps = results["bare_lookup_id"]["c10"]["rps"]
+    document = {
+        "n_customers": customers,
+        "tickets_per_customer": tickets_per_customer,
+        "machine": _machine(),
+        "workers": workers,
+        "seconds_per_run": seconds,
+        "results": results,
+        "skipped": skipped,
+        "search_quality": figure,
+        "ratios": {"api_lookup_rps_c10_over_bare": round(api_rps / bare_rps, 3)},
+    }
+    if not keep:
+        drop_database(server_url, customers)
+    return document
+
+
+def _machine() -> dict[str, Any]:
+    import platform
+
+    return {
+        "cpus": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+    }
+
+
+def write(document: dict[str, Any], out: Path | None) -> None:
+    """Write the JSON document, when asked."""
+    if out is not None:
+        out.write_text(json.dumps(document, indent=2, default=str) + "\n")
