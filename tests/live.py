@@ -1,0 +1,64 @@
+"""A real Clientele server process on its own database, for tests that need one (fuzzing
+over HTTP, the browser tests)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+
+from tests.conftest import _create_database, _drop_database
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_until_ready(base_url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("server did not become ready in 30 s")
+
+
+@contextmanager
+def database_copy(server_url: str, template_database: str, prefix: str) -> Iterator[str]:
+    """A new database made from the migrated template, dropped afterwards; yields its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    url = _create_database(server_url, name, template=template_database)
+    try:
+        yield url
+    finally:
+        _drop_database(server_url, name)
+
+
+@contextmanager
+def uvicorn_server(database_url: str) -> Iterator[str]:
+    """`uvicorn` serving Clientele on `database_url` on a free port; yields the base URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "clientele.app:app_from_env", "--factory"]
+    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    env = {**os.environ, "CLIENTELE_DATABASE_URL": database_url}
+    process = subprocess.Popen(command, env=env)  # noqa: S603
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(base_url, process)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
