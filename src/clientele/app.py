@@ -24,6 +24,7 @@ from clientele.problems import install_problem_handlers, problem
 from clientele.reports.api import router as reports_router
 from clientele.tickets.api import router as tickets_router
 from clientele.uow import EngineUnitOfWork, UnitOfWorkFactory
+from clientele.web import install_web
 
 DESCRIPTION = """
 The customer master: one record per hospital, clinic, lab, manufacturer, dealer or person.
@@ -73,6 +74,7 @@ def create_app(
     api.include_router(reports_router)
     app.include_router(api)
     _add_health_routes(app)
+    install_web(app)  # the agents' pages at /, static files, security headers
     return app
 
 

@@ -354,6 +354,46 @@ def customers_export(
     err.print(f"{count} customers exported")
 
 
+# --- users (web UI logins) ----------------------------------------------------------------
+
+users_app = typer.Typer(help="Web UI users (people who log in with a password).")
+app.add_typer(users_app, name="users", no_args_is_help=True)
+
+
+async def _create_user(settings: Settings, url: str, name: str, role: Role) -> tuple[str, str]:
+    from clientele.auth.users import create_user
+
+    engine = create_engine(url, settings)
+    try:
+        user, password = await create_user(EngineUnitOfWork(engine), username=name, role=role)
+        return user.username, password
+    finally:
+        await engine.dispose()
+
+
+@users_app.command("create")
+def users_create(
+    name: str,
+    role: Annotated[Role, typer.Option(help="viewer, agent or admin.")] = Role.VIEWER,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a web UI user. A generated password is printed once, alone on the last line."""
+    from clientele.errors import DomainError
+
+    settings, url = _database(data_dir)
+    _require_current_schema(url, upgrade=settings.uses_embedded_database)
+    try:
+        username, password = asyncio.run(_create_user(settings, url, name, role))
+    except DomainError as exc:
+        err.print(f"[red]{exc.title}:[/red] {exc.detail}")
+        raise typer.Exit(code=1) from None
+    err.print(
+        f"user [bold]{username}[/bold] ({role.value}); store the password now, "
+        "it is not shown again"
+    )
+    typer.echo(password)
+
+
 @app.command()
 def bench(
     customers: Annotated[int, typer.Option(help="How many customers to load.")] = 100_000,

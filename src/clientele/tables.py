@@ -211,3 +211,25 @@ search_terms = Table(
     Column("term", Text, primary_key=True),
     Column("df", Integer, nullable=False, server_default=text("0")),
 )
+
+# Web UI (issue #8): users with argon2 password hashes, and their server-side sessions.
+users = Table(
+    "users",
+    metadata,
+    _id(),
+    Column("username", String(64), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("password_hash", Text, nullable=False),
+    _timestamp("created_at"),
+    _timestamp("disabled_at", nullable=True),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id_hash", LargeBinary, primary_key=True),
+    Column("user_id", UUID(as_uuid=True), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    _timestamp("created_at"),
+    Column("expires_at", TIMESTAMP(timezone=True), nullable=False),
+)

@@ -188,9 +188,35 @@ CREATE TABLE api_tokens (
     expires_at TIMESTAMPTZ,
     revoked_at TIMESTAMPTZ
 );
+
+-- Web UI users (issue #8): argon2id hashes only; a disabled user cannot log in.
+CREATE TABLE users (
+    id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
+    username VARCHAR(64) NOT NULL CONSTRAINT uq_users_username UNIQUE
+        CONSTRAINT ck_users_username CHECK (username ~ '^[a-z0-9][a-z0-9._-]{{0,63}}$'),
+    role VARCHAR(20) NOT NULL CONSTRAINT ck_users_role CHECK (role IN ('viewer', 'agent', 'admin')),
+    password_hash TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    disabled_at TIMESTAMPTZ
+);
+
+-- Web UI sessions, server-side so logging out (or disabling a user) ends them at once.
+-- Only a SHA-256 of the (256-bit random) cookie value is stored.
+CREATE TABLE web_sessions (
+    id_hash BYTEA PRIMARY KEY,
+    user_id UUID NOT NULL
+        CONSTRAINT fk_web_sessions_user_id_users REFERENCES users (id) ON DELETE CASCADE,
+    csrf_token VARCHAR(64) NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    expires_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX ix_web_sessions_user_id ON web_sessions (user_id);
+CREATE INDEX ix_web_sessions_expires_at ON web_sessions (expires_at);
 """
 
 DOWNGRADE = """
+DROP TABLE web_sessions;
+DROP TABLE users;
 DROP TABLE api_tokens;
 DROP TABLE service_tickets;
 DROP TABLE equipment;

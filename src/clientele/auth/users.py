@@ -1,0 +1,135 @@
+"""Web UI users: names, roles and argon2id password hashes.
+
+Tokens (service.py) are for programs; users are people who log in to the web UI with a
+password. Both become an `Actor`; a user's label is `user:<name>`, so history says who acted.
+"""
+
+import re
+import secrets
+from dataclasses import dataclass
+from uuid import UUID
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from clientele.auth.domain import Actor, Role
+from clientele.errors import Conflict, InvalidValue
+from clientele.tables import users
+from clientele.uow import UnitOfWork
+
+USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+# argon2-cffi's defaults (RFC 9106 "low memory" profile: argon2id, t=3, m=64 MiB, p=4).
+_hasher = PasswordHasher()
+# Verified against when the user does not exist, so an unknown name costs as long as a
+# wrong password and response times do not reveal which usernames exist.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class UserExists(Conflict):
+    slug = "user-exists"
+    title = "User already exists"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: UUID
+    username: str
+    role: Role
+
+    @property
+    def actor(self) -> Actor:
+        """The identity this user acts as; history records `user:<name>`."""
+        return Actor(name=self.username, role=self.role, kind="user")
+
+
+def normalize_username(raw: str) -> str:
+    """The stored form of a username (trimmed, lower case). Raises InvalidValue."""
+    name = raw.strip().lower()
+    if not USERNAME.match(name):
+        raise InvalidValue(
+            "username",
+            "a username is 1-64 characters: letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit",
+        )
+    return name
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash (salted, parameters included) of the password."""
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str, password: str) -> bool:
+    """True when `password` matches `stored_hash`; False for a mismatch or a damaged hash."""
+    try:
+        return _hasher.verify(stored_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def new_password() -> str:
+    """A generated password: 16 random URL-safe characters (96 bits)."""
+    return secrets.token_urlsafe(12)
+
+
+async def create_user(uow: UnitOfWork, *, username: str, role: Role) -> tuple[User, str]:
+    """Create a user with a generated password; return it with the password, which is shown
+    once and never stored. Raises InvalidValue (username), UserExists."""
+    name = normalize_username(username)
+    password = new_password()
+    async with uow:
+        row = (
+            await uow.connection.execute(
+                insert(users)
+                .values(username=name, role=role.value, password_hash=hash_password(password))
+                .on_conflict_do_nothing(index_elements=["username"])
+                .returning(users.c.id)
+            )
+        ).first()
+        if row is None:
+            raise UserExists(f"a user named {name} already exists")
+        await uow.commit()
+    return User(id=row.id, username=name, role=role), password
+
+
+async def _find(conn: AsyncConnection, username: str) -> tuple[User, str] | None:
+    row = (
+        await conn.execute(
+            select(users.c.id, users.c.username, users.c.role, users.c.password_hash).where(
+                users.c.username == username, users.c.disabled_at.is_(None)
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return User(id=row.id, username=row.username, role=Role(row.role)), row.password_hash
+
+
+async def authenticate_user(uow: UnitOfWork, *, username: str, password: str) -> User | None:
+    """The enabled user with this name and password, or None (same cost either way).
+
+    A hash made with older parameters is upgraded on a successful login.
+    """
+    try:
+        name = normalize_username(username)
+    except InvalidValue:
+        name = None
+    async with uow:
+        found = await _find(uow.connection, name) if name else None
+        if found is None:
+            verify_password(_DUMMY_HASH, password)
+            return None
+        user, stored = found
+        if not verify_password(stored, password):
+            return None
+        if _hasher.check_needs_rehash(stored):
+            await uow.connection.execute(
+                users.update()
+                .where(users.c.id == user.id)
+                .values(password_hash=hash_password(password))
+            )
+            await uow.commit()
+    return user
