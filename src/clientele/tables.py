@@ -233,3 +233,37 @@ web_sessions = Table(
     _timestamp("created_at"),
     Column("expires_at", TIMESTAMP(timezone=True), nullable=False),
 )
+
+# Legacy migration support (revision 0004): the review queue and the archive of legacy values.
+# Migrated customers that never had a valid phone are stored inactive without one.
+customers.c.primary_phone.nullable = True
+
+legacy_review_items = Table(
+    "legacy_review_items",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("status", String(20), nullable=False, server_default=text("'open'")),
+    Column("customer_ids", ARRAY(UUID(as_uuid=True)), nullable=False),
+    Column("subject_table", String(63)),
+    Column("subject_id", UUID(as_uuid=True)),
+    Column("summary", Text, nullable=False),
+    Column("resolution", Text, nullable=False),
+    Column("evidence", JSONB, nullable=False),
+    Column("dedupe_key", Text, nullable=False),
+    _timestamp("created_at"),
+    _timestamp("resolved_at", nullable=True),
+    Column("resolved_by", String(200)),
+    comment="What the legacy migration could not resolve on its own, for a person to decide.",
+)
+
+legacy_archive = Table(
+    "legacy_archive",
+    metadata,
+    Column("table_name", String(63), primary_key=True),
+    Column("row_id", UUID(as_uuid=True), primary_key=True),
+    Column("data", JSONB, nullable=False),
+    _timestamp("archived_at"),
+    comment="Legacy column values as they were when the legacy migration finalized "
+    "(dropped or mapped).",
+)

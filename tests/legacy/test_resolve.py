@@ -1,0 +1,83 @@
+"""Identity resolution without a database: the rules, and accuracy on messy data with truth."""
+
+from datetime import UTC, datetime, timedelta
+from uuid import uuid4
+
+from clientele.legacy.resolve import UNIDENTIFIED_KEY, TicketRow, resolve
+from tests.legacy.conftest import dataset
+from tests.legacy.generator import pairwise
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def _ticket(lid, name, phone, *, days=0, whatsapp=None):
+    return TicketRow(uuid4(), T0 + timedelta(days=days), lid, name, phone, whatsapp)
+
+
+def test_grouping_of_generated_messy_tickets_is_precise_and_complete():
+    data = dataset()
+    rows = [TicketRow(r[0], r[11], r[2], r[3], r[4], r[5], r[6]) for r in data.tickets]
+    plan = resolve(rows)
+    precision, recall = pairwise({t: plan.ticket_customer[t] for t in data.truth}, data.truth)
+    print(f"\npure resolver on {len(rows)} tickets: precision {precision:.4f}, recall {recall:.4f}")
+    assert precision >= 0.99
+    assert recall >= 0.9
+
+
+def test_two_ids_become_one_customer_only_when_phone_and_name_agree():
+    tickets = [
+        _ticket("CUST-00042", "Sunrise Hospital", "098765 43210"),
+        _ticket("a" * 32, "SUNRISE HOSP.", "+91 98765 43210", days=1),
+        _ticket("CUST-00043", "Lotus Diagnostics", "+91-98765-43210", days=2),
+    ]
+    plan = resolve(tickets)
+    keys = [plan.ticket_customer[t.id] for t in tickets]
+    assert keys[0] == keys[1] != keys[2]
+    kinds = {r.kind for r in plan.reviews}
+    assert {"ids_merged", "shared_phone"} <= kinds
+    statuses = sorted(c.status for c in plan.customers)
+    assert statuses == ["active", "inactive"]  # one phone, one active holder
+
+
+def test_a_ticket_naming_nobody_goes_to_the_placeholder_and_is_listed():
+    plan = resolve([_ticket(None, " ", "N/A"), _ticket("", None, "0000000000")])
+    assert set(plan.ticket_customer.values()) == {UNIDENTIFIED_KEY}
+    assert [r.kind for r in plan.reviews] == ["ticket_without_customer"] * 2
+    placeholder = plan.by_key[UNIDENTIFIED_KEY]
+    assert placeholder.primary_phone is None
+    assert placeholder.status == "inactive"
+
+
+def test_a_customer_without_any_valid_phone_is_inactive_not_invented():
+    plan = resolve([_ticket("CUST-1", "Asha Clinic", "N/A"), _ticket("CUST-1", "Asha Clinic", "")])
+    (customer,) = plan.customers
+    assert customer.primary_phone is None
+    assert customer.status == "inactive"
+    assert customer.raw_phones == ["N/A"]
+    assert {r.kind for r in plan.reviews} == {"no_phone", "invalid_phone"}
+
+
+def test_name_is_the_most_frequent_spelling_and_history_follows_phone_changes():
+    tickets = [
+        _ticket("CUST-7", "Sunrise Hosp", "9876543210", days=0),
+        _ticket("CUST-7", "Sunrise Hospital", "9876543210", days=10),
+        _ticket("CUST-7", "Sunrise Hospital", "9123456780", days=40),
+        _ticket(None, "सनराइज अस्पताल", "+91 91234 56780", days=50),
+    ]
+    plan = resolve(tickets)
+    (customer,) = plan.customers
+    assert customer.name == "Sunrise Hospital"
+    assert customer.primary_phone == "+919123456780"
+    assert "सनराइज अस्पताल" in customer.aliases
+    assert [state["primary_phone"] for _, state in customer.timeline] == [
+        "+919876543210",
+        "+919123456780",
+    ]
+    assert customer.created_at == T0
+
+
+def test_resolution_is_deterministic():
+    rows = [TicketRow(r[0], r[11], r[2], r[3], r[4], r[5], r[6]) for r in dataset().tickets]
+    first, second = resolve(rows), resolve(list(reversed(rows)))
+    assert first.ticket_customer == second.ticket_customer
+    assert [c.id for c in first.customers] == [c.id for c in second.customers]
