@@ -566,3 +566,35 @@ async def test_many_creates_on_one_connection_keep_working_after_statements_are_
         headers=agent,
     )
     assert_problem(again, 409)
+
+
+async def test_a_migrated_customer_without_a_phone_can_be_read_listed_and_searched(
+    client, viewer, connection
+):
+    customer_id = (
+        await connection.execute(
+            text(
+                "INSERT INTO customers (customer_type, name, primary_phone, status)"
+                " VALUES ('clinic', 'Phoneless Legacy Clinic', NULL, 'inactive') RETURNING id"
+            )
+        )
+    ).scalar_one()
+    got = await client.get(f"{CUSTOMERS}/{customer_id}", headers=viewer)
+    assert got.status_code == 200
+    assert got.json()["primary_phone"] is None
+    listed = await client.get(CUSTOMERS, params={"status": "inactive"}, headers=viewer)
+    assert str(customer_id) in [c["id"] for c in listed.json()["items"]]
+    found = await client.get(
+        f"{CUSTOMERS}/search", params={"q": "phoneless legacy clinic"}, headers=viewer
+    )
+    assert found.json()["items"][0]["customer"]["id"] == str(customer_id)
+
+
+async def test_a_patch_resending_the_same_tags_keeps_the_version(client, agent):
+    customer = await create_customer(client, agent, tags=["mri"])
+    response = await client.patch(
+        f"{CUSTOMERS}/{customer['id']}",
+        json={"tags": ["mri"]},
+        headers={**agent, "If-Match": '"1"'},
+    )
+    assert response.json()["version"] == 1

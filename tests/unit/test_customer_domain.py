@@ -88,3 +88,26 @@ def test_status_cannot_be_changed_through_an_update():
     with pytest.raises(InvalidValue) as raised:
         customer.update_details({"status": "blocked"}, actor="token:a")
     assert raised.value.field == "status"
+
+
+def test_resending_the_same_tags_as_a_list_changes_nothing():
+    customer = make_customer(tags=["mri", "amc"])
+    assert customer.tags == ("mri", "amc")
+    assert customer.update_details({"tags": ["mri", "amc"]}, actor="token:a") == set()
+
+
+def test_an_inactive_customer_may_lack_a_phone_but_cannot_be_activated_without_one():
+    customer = make_customer()
+    customer.status = CustomerStatus.INACTIVE
+    customer.update_details({"primary_phone": None, "city": "Agra"}, actor="token:a")
+    assert customer.primary_phone is None
+    with pytest.raises(InvalidValue) as raised:
+        customer.activate(actor="token:a")
+    assert raised.value.field == "primary_phone"
+    assert customer.status is CustomerStatus.INACTIVE
+
+
+def test_an_active_customer_cannot_lose_its_phone():
+    customer = make_customer()
+    with pytest.raises(InvalidValue):
+        customer.update_details({"primary_phone": None}, actor="token:a")

@@ -72,7 +72,8 @@ class Customer:
     id: UUID
     customer_type: CustomerType
     name: str
-    primary_phone: str
+    # None only for inactive customers migrated without any valid phone (revision 0004).
+    primary_phone: str | None
     organization_id: UUID | None = None
     display_name: str | None = None
     secondary_phone: str | None = None
@@ -106,7 +107,9 @@ class Customer:
         for name in REQUIRED_FIELDS:
             if values.get(name) is None:
                 raise InvalidValue(name, f"{name.replace('_', ' ')} is required")
-        customer = cls(id=uuid4(), created_by=actor, updated_by=actor, **values)
+        customer = cls(
+            id=uuid4(), created_by=actor, updated_by=actor, **_with_tags_as_tuple(values)
+        )
         customer._check()
         return customer
 
@@ -118,6 +121,7 @@ class Customer:
         unknown = set(changes) - EDITABLE_FIELDS
         if unknown:
             raise InvalidValue(sorted(unknown)[0], "not an editable field")
+        changes = _with_tags_as_tuple(changes)
         changed = {name for name, value in changes.items() if getattr(self, name) != value}
         candidate = replace(self, **{name: changes[name] for name in changed})
         candidate._check()
@@ -141,6 +145,8 @@ class Customer:
         """Make the customer active again. Raises AlreadyActive."""
         if self.status is CustomerStatus.ACTIVE:
             raise AlreadyActive("customer is already active")
+        if not self.primary_phone:
+            raise InvalidValue("primary_phone", "add a primary phone before activating")
         self.status = CustomerStatus.ACTIVE
         self.blocked_reason = None
         self.updated_by = actor
@@ -156,14 +162,21 @@ class Customer:
                 raise InvalidValue("gstin", str(exc)) from exc
         for name in PHONE_FIELDS:
             value = getattr(self, name)
-            if name == "primary_phone" and not value:
-                raise InvalidValue(name, "primary phone is required")
+            if name == "primary_phone" and not value and self.status is CustomerStatus.ACTIVE:
+                raise InvalidValue(name, "an active customer needs a primary phone")
             if value is not None:
                 try:
                     if normalize_phone(value) != value:
                         raise InvalidValue(name, "phone must be stored in E.164 form")
                 except InvalidPhone as exc:
                     raise InvalidValue(name, str(exc)) from exc
+
+
+def _with_tags_as_tuple(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Tags are stored as a tuple; a list from JSON must compare equal to the same tags."""
+    if values.get("tags") is None:
+        return dict(values)
+    return {**values, "tags": tuple(values["tags"])}
 
 
 def customer_field_names() -> tuple[str, ...]:

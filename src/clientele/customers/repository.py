@@ -194,8 +194,10 @@ class StaleUpdate(Exception):
 
 
 async def _duplicate_phone(
-    conn: AsyncConnection, phone: str, *, exclude: UUID | None = None
+    conn: AsyncConnection, phone: str | None, *, exclude: UUID | None = None
 ) -> DuplicatePhone:
+    # Only a phone can collide with the unique index on active phones.
+    assert phone is not None
     statement = select(customers.c.id).where(
         customers.c.primary_phone == phone, customers.c.status == CustomerStatus.ACTIVE.value
     )

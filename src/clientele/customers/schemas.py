@@ -107,7 +107,10 @@ class CustomerRead(BaseModel):
     customer_type: CustomerType
     name: str
     display_name: str | None
-    primary_phone: str = Field(examples=["+912223456789"])
+    primary_phone: str | None = Field(
+        examples=["+912223456789"],
+        description="E.164. Null only for inactive customers migrated without a valid phone.",
+    )
     secondary_phone: str | None
     whatsapp_number: str | None
     email: str | None
