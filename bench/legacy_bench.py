@@ -24,10 +24,11 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.legacy.generator import generate, load, pairwise
+from tests.legacy.generator import pairwise
 from tests.legacy.helpers import linked
 from tests.legacy.test_online import OldApplication
 
+from clientele.demo.legacy_data import generate, load
 from clientele.legacy import ddl
 from clientele.legacy.migrate import migrate
 from clientele.legacy.verify import all_ok, verify

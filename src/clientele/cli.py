@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import Progress, TaskID
 
 from clientele import schema
 from clientele.auth.domain import Role
@@ -151,13 +151,11 @@ def serve(
 DEMO_DATABASE = "clientele_demo"
 
 
-def _load_demo_data(url: str, customers: int) -> None:
+def _load_clean_demo(url: str, customers: int) -> None:
     from clientele.demo.dataset import generate
-    from clientele.demo.load import has_customers, load_dataset
+    from clientele.demo.load import load_dataset
 
-    if has_customers(url):
-        err.print("demo data already loaded; reusing it")
-        return
+    schema.upgrade(url)
     dataset = generate(n_customers=customers)
     with Progress(console=err) as progress:
         tasks = {
@@ -171,24 +169,93 @@ def _load_demo_data(url: str, customers: int) -> None:
         load_dataset(url, dataset, progress=lambda table, n: progress.advance(ids[table], n))
 
 
+def _migrate_legacy_demo(url: str, customers: int) -> None:
+    """Fill the legacy tables with messy tickets, then run the real migration on them."""
+    import psycopg
+
+    from clientele.db import libpq_url
+    from clientele.demo.legacy_data import generate, load
+    from clientele.legacy.finalize import finalize
+    from clientele.legacy.migrate import migrate
+
+    with psycopg.connect(libpq_url(url)) as conn:
+        has_legacy_tables = conn.execute("SELECT to_regclass('service_tickets')").fetchone()
+    if has_legacy_tables == (None,):
+        data = generate(customers)
+        err.print(f"legacy tables: {len(data.tickets)} messy tickets, {len(data.equipment)} units")
+        load(url, data)
+    with Progress(console=err) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(f"migrate: {stage}", total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        report = migrate(url, progress=progress)
+    err.print(
+        f"migrated: {report.customers_created} customers from the tickets, "
+        f"{report.tickets_linked} tickets linked, {report.review_items} cases for a person "
+        "to review"
+    )
+    finalize(url)
+    schema.upgrade(url)
+
+
+async def _demo_logins(settings: Settings, url: str) -> tuple[str, str, str]:
+    import secrets
+
+    from clientele.auth.users import create_user
+
+    engine = create_engine(url, settings)
+    try:
+        token = await create_token(
+            EngineUnitOfWork(engine),
+            name="demo-admin",
+            role=Role.ADMIN,
+            expires_at=datetime.now(UTC) + timedelta(days=30),
+        )
+        user, password = await create_user(
+            EngineUnitOfWork(engine), username=f"demo-{secrets.token_hex(2)}", role=Role.ADMIN
+        )
+        return token, user.username, password
+    finally:
+        await engine.dispose()
+
+
 @app.command()
 def demo(
-    customers: Annotated[int, typer.Option(min=10, max=200_000)] = 3000,
+    customers: Annotated[int, typer.Option(min=10, max=200_000)] = 1500,
+    source: Annotated[
+        str,
+        typer.Option(
+            help="legacy: messy legacy tickets, migrated by `clientele legacy`; "
+            "clean: a curated data set with contacts and equipment, loaded directly."
+        ),
+    ] = "legacy",
     host: str = "127.0.0.1",
     port: int = 8000,
     data_dir: DataDir = None,
 ) -> None:
-    """Start an embedded PostgreSQL, load realistic Indian customers and tickets, and serve."""
+    """Start an embedded PostgreSQL, fill it with realistic Indian customers, and serve."""
+    if source not in ("legacy", "clean"):
+        raise typer.BadParameter("source must be legacy or clean")
     settings = load_settings(data_dir=data_dir)
     err.print(f"[dim]embedded PostgreSQL in {settings.data_dir}, database {DEMO_DATABASE}[/dim]")
     url = start_embedded_server(settings.data_dir, DEMO_DATABASE)
-    schema.upgrade(url)
-    _load_demo_data(url, customers)
-    token = asyncio.run(_create_token(settings, url, "demo-admin", Role.ADMIN, 30))
+    if schema.current_revision(url) is not None:
+        err.print("demo data already there; reusing it (delete the data dir to start over)")
+        schema.upgrade(url)
+    elif source == "legacy":
+        _migrate_legacy_demo(url, customers)
+    else:
+        _load_clean_demo(url, customers)
+    token, username, password = asyncio.run(_demo_logins(settings, url))
     base = f"http://{host}:{port}"
     err.print(
-        f"\n[bold green]Clientele demo[/bold green] at {base}  (API docs: {base}/docs)\n"
-        f"admin token (valid 30 days): [bold]{token}[/bold]\n"
+        f"\n[bold green]Clientele demo[/bold green] at {base}/  (API docs: {base}/docs)\n"
+        f"web login: [bold]{username}[/bold] / [bold]{password}[/bold]\n"
+        f"API token (admin, 30 days): [bold]{token}[/bold]\n"
         f"try: curl -H 'Authorization: Bearer {token}' \\\n"
         f"       '{base}/api/v1/customers/search?q=sunrise+hosp'\n",
         soft_wrap=True,

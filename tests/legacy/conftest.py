@@ -8,8 +8,8 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
+from clientele.demo.legacy_data import LegacyData, generate, load
 from clientele.legacy.shape import LEGACY_COLUMNS, legacy_md5_sql
-from tests.legacy.generator import LegacyData, generate, load
 
 
 @dataclass
