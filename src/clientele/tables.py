@@ -212,6 +212,13 @@ search_terms = Table(
     Column("df", Integer, nullable=False, server_default=text("0")),
 )
 
+search_term_variants = Table(
+    "search_term_variants",
+    metadata,
+    Column("variant", Text, primary_key=True),
+    Column("term", Text, primary_key=True),  # references search_terms (revision 0003)
+)
+
 # Web UI (issue #8): users with argon2 password hashes, and their server-side sessions.
 users = Table(
     "users",

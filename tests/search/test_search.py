@@ -39,6 +39,17 @@ def names(items):
         ("apex heart", "Apex Heart Institute"),
         ("galaxy surgical", "Galaxy Surgicals Pvt Ltd"),
         ("kamala devi memorial", "Kamla Devi Memorial Hospital"),
+        # One typo in a short word, too far off for trigrams (similarity < 0.3).
+        ("apx heart", "Apex Heart Institute"),
+        ("lotsu eye hospital", "Lotus Eye Hospital"),
+        ("galxay surgicals", "Galaxy Surgicals Pvt Ltd"),
+        # The last word cut short while the agent is typing.
+        ("sunrise eye cl", "Sunrise Eye Clinic"),
+        ("kamla devi mem", "Kamla Devi Memorial Hospital"),
+        ("venkateshwara hospital & res", "Venkateshwara Hospital & Research Centre"),
+        # ... cut inside a spelling that folds to one letter (Lakshmi -> laxmi).
+        ("shri laks", "Shri Lakshmi Nursing Home"),
+        ("anil mukhe", "Dr. Anil Mukherjee"),
     ],
 )
 async def test_the_meant_customer_comes_first_from_typos_abbreviations_and_transliterations(
@@ -83,6 +94,16 @@ async def test_a_customer_inserted_with_plain_sql_is_found(client, viewer, conne
     new_id = await insert_customer(connection, "Zyphora Cardiac Care", "Goa", "clinic")
     items = await search(client, viewer, "zyphora cardiac", limit=3)
     assert items[0]["customer"]["id"] == new_id
+    # Its new words are known with their typos too ("zyphroa": two letters swapped).
+    items = await search(client, viewer, "zyphroa cardic", limit=3)
+    assert items[0]["customer"]["id"] == new_id
+
+
+async def test_the_refresh_keeps_typo_lookups_for_the_words_still_in_use(
+    client, viewer, connection, catalog
+):
+    await connection.execute(text("SELECT clientele_search_refresh()"))
+    assert names(await search(client, viewer, "apx heart", limit=1)) == ["Apex Heart Institute"]
 
 
 async def test_a_rename_with_plain_sql_is_found_by_the_new_name_only(
@@ -143,3 +164,17 @@ async def test_metacharacters_are_matched_as_text(client, viewer, catalog, typed
 
 async def test_nothing_matching_finds_nothing(client, viewer, catalog):
     assert await search(client, viewer, "qqqqxxxzz") == []
+
+
+async def test_many_customers_of_one_name_do_not_hide_the_other_names_that_fit(
+    client, viewer, connection
+):
+    """ "unity medi" fits two names; six customers of one must not fill the whole page."""
+    for city in ("Pune", "Agra", "Goa", "Surat", "Delhi", "Patna"):
+        await insert_customer(connection, "Unity Medi Equipments", city, "dealer")
+    systems = await insert_customer(connection, "Unity Medi Systems", "Pune", "dealer")
+    items = await search(client, viewer, "unity medi", limit=5)
+    assert systems in [item["customer"]["id"] for item in items]
+    assert names(items).count("Unity Medi Equipments") == 4
+    scores = [item["score"] for item in items]
+    assert scores == sorted(scores, reverse=True)

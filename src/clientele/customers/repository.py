@@ -240,6 +240,11 @@ async def count(conn: AsyncConnection, filters: CustomerFilters) -> int:
 
 # Names ranked beyond the page: a filter (city, type, status) can leave a name with no customer.
 SEARCH_NAME_SLACK = 20
+# Each further customer of a name already listed scores this much less than the one before:
+# the page shows the other names that fit nearly as well ("Unique Medi Equipments" x 5 would
+# hide "Unique Medi Systems") instead of five customers of one name. Among customers of one
+# name: active ones first, then newest.
+SEARCH_REPEAT_DECAY = 0.9
 
 
 async def search_by_name(
@@ -248,8 +253,11 @@ async def search_by_name(
     """Customers whose folded name best matches `query` (as typed), best first, with a score.
 
     One statement: `clientele_search_names` (revision 0003) ranks the distinct folded names by
-    IDF-weighted word matches; each of the best names then brings its customers through the
-    expression index, filtered, active ones first, newest first among equals.
+    IDF-weighted word matches; each of the best names then brings the ids of its customers
+    through the expression index `ix_customers_search_name` (an index-only scan: name, city,
+    type and status are included, so a common name with a filter reads no heap rows); repeats
+    of a name are scored down (SEARCH_REPEAT_DECAY); only the `limit` chosen rows are read in
+    full.
     """
     names = (
         func.clientele_search_names(query, limit + SEARCH_NAME_SLACK)
@@ -258,24 +266,34 @@ async def search_by_name(
     )
     folded = func.clientele_search_normalize(customers.c.name)
     per_name = (
-        select(customers)
+        select(customers.c.id, customers.c.status, customers.c.created_at)
         .where(folded == names.c.search_name, *_filter_conditions(filters))
         .order_by(customers.c.created_at.desc(), customers.c.id.desc())
         .limit(limit)
         .lateral("hit")
     )
-    statement = (
-        select(per_name, names.c.score)
-        .select_from(names)
-        .join(per_name, literal(True))
-        .order_by(
-            names.c.score.desc(),
-            names.c.search_name,
+    repeat = func.row_number().over(
+        partition_by=names.c.search_name,
+        order_by=(
             (per_name.c.status == CustomerStatus.ACTIVE.value).desc(),
             per_name.c.created_at.desc(),
             per_name.c.id.desc(),
-        )
+        ),
+    )
+    score = (names.c.score * func.power(SEARCH_REPEAT_DECAY, repeat - 1)).label("score")
+    best = (
+        select(per_name.c.id, score, names.c.search_name, repeat.label("repeat"))
+        .select_from(names)
+        .join(per_name, literal(True))
+        .order_by(score.desc(), names.c.search_name, repeat)
         .limit(limit)
+        .subquery("best")
+    )
+    found = customers.alias("found")
+    statement = (
+        select(found, best.c.score)
+        .join_from(best, found, found.c.id == best.c.id)
+        .order_by(best.c.score.desc(), best.c.search_name, best.c.repeat)
     )
     rows = (await conn.execute(statement)).mappings()
     return [(_to_customer(row), float(row["score"])) for row in rows]
