@@ -167,6 +167,7 @@ def _load_clean_demo(url: str, customers: int) -> None:
         }
         ids = {table: progress.add_task(f"loading {table}", total=n) for table, n in tasks.items()}
         load_dataset(url, dataset, progress=lambda table, n: progress.advance(ids[table], n))
+    _refresh_search(url)
 
 
 def _migrate_legacy_demo(url: str, customers: int) -> None:
@@ -200,6 +201,17 @@ def _migrate_legacy_demo(url: str, customers: int) -> None:
     )
     finalize(url)
     schema.upgrade(url)
+    _refresh_search(url)
+
+
+def _refresh_search(url: str) -> None:
+    """Recount search word frequencies after a bulk load (writes only add new words)."""
+    import psycopg
+
+    from clientele.db import libpq_url
+
+    with psycopg.connect(libpq_url(url)) as conn:
+        conn.execute("SELECT clientele_search_refresh()")
 
 
 async def _demo_logins(settings: Settings, url: str) -> tuple[str, str, str]:

@@ -24,10 +24,11 @@ Design (docs/search.md has the reasoning and the measurements):
   index-only scan.
 * A BEFORE trigger on customers inserts a new folded name (and its words) on every insert and
   every rename, also for writes that bypass the API (psql, COPY, the legacy migration). Existing
-  names cost one index probe (ON CONFLICT DO NOTHING, no row lock); a word's `df` is only
-  touched when a name never seen before appears, so hot words ("hospital") are not hot rows.
-  Names left behind by renames are harmless (they match no customer) and are swept by
-  `clientele_search_refresh()`, which also recounts `df`.
+  names cost one index probe (ON CONFLICT DO NOTHING, no row lock). A new word enters with
+  `df` 1 and known words are never updated by writes, so hot words ("hospital") are not hot
+  rows (counting them in the trigger deadlocked concurrent bulk writers). Names left behind by
+  renames are harmless (they match no customer); `clientele_search_refresh()` sweeps them and
+  recounts `df` (run it after bulk loads and nightly).
 
 The expression index is built CONCURRENTLY in an autocommit block (architecture rule 8): a live
 customers table keeps taking writes while it builds.
@@ -165,16 +166,21 @@ BEGIN
     IF folded = '' THEN
         RETURN;
     END IF;
-    words := ARRAY(SELECT DISTINCT w FROM unnest(string_to_array(folded, ' ')) AS w);
+    words := ARRAY(SELECT DISTINCT w FROM unnest(string_to_array(folded, ' ')) AS w ORDER BY w);
     INSERT INTO search_names (search_name, terms) VALUES (folded, words)
         ON CONFLICT (search_name) DO NOTHING;
     IF FOUND THEN
-        INSERT INTO search_terms (term, df) SELECT w, 1 FROM unnest(words) AS w
-            ON CONFLICT (term) DO UPDATE SET df = search_terms.df + 1;
+        -- Known words are not touched: counting them here made every new name lock the row of
+        -- "hospital" until commit, and concurrent writers (the legacy migration beside the old
+        -- application) deadlocked on those rows. New words start at 1; clientele_search_refresh()
+        -- recounts. Sorted inserts keep two writers of the same new words in one lock order.
+        INSERT INTO search_terms (term, df) SELECT w, 1 FROM unnest(words) AS w ORDER BY w
+            ON CONFLICT (term) DO NOTHING;
         INSERT INTO search_term_variants (variant, term)
             SELECT v, w FROM unnest(words) AS w,
                 unnest(w || clientele_search_deletions(w)) AS v
             WHERE length(w) >= 4
+            ORDER BY v, w
             ON CONFLICT DO NOTHING;
     END IF;
 END;
