@@ -270,6 +270,10 @@ def write_customers(
     # old-application insert naming one of them waits for that: keep these transactions short.
     batch_size = min(batch_size, CUSTOMER_BATCH_MAX)
     for done, batch in enumerate(_chunks(customers, batch_size), start=1):
+        # The batch's names enter the search vocabulary first, committed on their own and in
+        # the one lock order all writers use; the bulk insert below then takes no such locks.
+        with conn.transaction():
+            conn.execute("SELECT clientele_search_remember_many(%s)", ([c.name for c in batch],))
         with conn.transaction():
             _backfill_transaction(conn)
             lids = sorted({lid for c in batch for lid in c.legacy_ids})
