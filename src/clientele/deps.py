@@ -13,9 +13,21 @@ from clientele.uow import UnitOfWork
 _bearer = HTTPBearer(auto_error=False, description="An API token from `clientele tokens create`.")
 
 
+# Scope keys shared with `clientele.transactions.RequestTransactionMiddleware`: the request's
+# own unit-of-work factory (savepoints in the request's transaction), and who is calling.
+REQUEST_UOW_FACTORY = "clientele.uow_factory"
+REQUEST_ACTOR = "clientele.actor"
+
+
 def get_uow(request: Request) -> UnitOfWork:
-    """A fresh unit of work for this request."""
-    uow: UnitOfWork = request.app.state.uow_factory()
+    """A fresh unit of work for this request.
+
+    When the request runs inside a request-wide transaction (an Idempotency-Key, or an admin
+    action to audit), the unit of work is a savepoint in it, so the stored answer and the audit
+    event commit together with the request's writes.
+    """
+    factory = request.scope.get(REQUEST_UOW_FACTORY) or request.app.state.uow_factory
+    uow: UnitOfWork = factory()
     return uow
 
 
@@ -30,7 +42,9 @@ async def current_actor(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send `Authorization: Bearer <token>`")
     authenticator: TokenAuthenticator = request.app.state.authenticator
-    return await authenticator.authenticate(credentials.credentials)
+    actor = await authenticator.authenticate(credentials.credentials)
+    request.scope[REQUEST_ACTOR] = actor  # the audit trail names who acted (or was refused)
+    return actor
 
 
 def _requiring(role: Role) -> object:
@@ -39,6 +53,9 @@ def _requiring(role: Role) -> object:
             raise Forbidden(f"this needs the {role.value} role; your token is {actor.role.value}")
         return actor
 
+    # Read by `clientele.audit.routes.required_role`: admin routes are audited by role, in one
+    # place, rather than route by route.
+    check.required_role = role  # type: ignore[attr-defined]
     return Depends(check)
 
 

@@ -11,12 +11,20 @@ from sqlalchemy import (
     Date,
     Integer,
     LargeBinary,
+    SmallInteger,
     String,
     Table,
     Text,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TIMESTAMP, TSTZRANGE, UUID
+from sqlalchemy.dialects.postgresql import (
+    ARRAY,
+    DOUBLE_PRECISION,
+    JSONB,
+    TIMESTAMP,
+    TSTZRANGE,
+    UUID,
+)
 
 from clientele.db import metadata
 
@@ -195,6 +203,40 @@ customer_contact_versions = Table(
     ),
 )
 
+# Legacy migration support (revision 0004): the review queue and the archive of legacy values.
+# Migrated customers that never had a valid phone are stored inactive without one.
+customers.c.primary_phone.nullable = True
+
+legacy_review_items = Table(
+    "legacy_review_items",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("kind", String(40), nullable=False),
+    Column("status", String(20), nullable=False, server_default=text("'open'")),
+    Column("customer_ids", ARRAY(UUID(as_uuid=True)), nullable=False),
+    Column("subject_table", String(63)),
+    Column("subject_id", UUID(as_uuid=True)),
+    Column("summary", Text, nullable=False),
+    Column("resolution", Text, nullable=False),
+    Column("evidence", JSONB, nullable=False),
+    Column("dedupe_key", Text, nullable=False),
+    _timestamp("created_at"),
+    _timestamp("resolved_at", nullable=True),
+    Column("resolved_by", String(200)),
+    comment="What the legacy migration could not resolve on its own, for a person to decide.",
+)
+
+legacy_archive = Table(
+    "legacy_archive",
+    metadata,
+    Column("table_name", String(63), primary_key=True),
+    Column("row_id", UUID(as_uuid=True), primary_key=True),
+    Column("data", JSONB, nullable=False),
+    _timestamp("archived_at"),
+    comment="Legacy column values as they were when the legacy migration finalized "
+    "(dropped or mapped).",
+)
+
 # Search (revision 0003): each distinct folded customer name once, and the vocabulary of their
 # words with document frequencies. Written by the customers trigger, read by the name search.
 search_names = Table(
@@ -241,36 +283,101 @@ web_sessions = Table(
     Column("expires_at", TIMESTAMP(timezone=True), nullable=False),
 )
 
-# Legacy migration support (revision 0004): the review queue and the archive of legacy values.
-# Migrated customers that never had a valid phone are stored inactive without one.
-customers.c.primary_phone.nullable = True
-
-legacy_review_items = Table(
-    "legacy_review_items",
+# Duplicates (revision 0005): scored pairs and their groups, merges and the rows they moved.
+duplicate_groups = Table(
+    "duplicate_groups",
     metadata,
     Column("id", BigInteger, primary_key=True),
-    Column("kind", String(40), nullable=False),
-    Column("status", String(20), nullable=False, server_default=text("'open'")),
     Column("customer_ids", ARRAY(UUID(as_uuid=True)), nullable=False),
-    Column("subject_table", String(63)),
-    Column("subject_id", UUID(as_uuid=True)),
-    Column("summary", Text, nullable=False),
-    Column("resolution", Text, nullable=False),
-    Column("evidence", JSONB, nullable=False),
-    Column("dedupe_key", Text, nullable=False),
+    Column("probability", DOUBLE_PRECISION, nullable=False),
+    Column("weight", DOUBLE_PRECISION, nullable=False),
+    Column("status", String(20), nullable=False, server_default=text("'open'")),
+    Column("merge_id", UUID(as_uuid=True)),
     _timestamp("created_at"),
-    _timestamp("resolved_at", nullable=True),
-    Column("resolved_by", String(200)),
-    comment="What the legacy migration could not resolve on its own, for a person to decide.",
+    _timestamp("decided_at", nullable=True),
+    Column("decided_by", String(200)),
+    comment="Suspected duplicate customers (connected likely-duplicate pairs); "
+    "rebuilt by each scan.",
 )
 
-legacy_archive = Table(
-    "legacy_archive",
+duplicate_pairs = Table(
+    "duplicate_pairs",
     metadata,
+    Column("customer_a", UUID(as_uuid=True), primary_key=True),
+    Column("customer_b", UUID(as_uuid=True), primary_key=True),
+    Column("weight", DOUBLE_PRECISION, nullable=False),
+    Column("probability", DOUBLE_PRECISION, nullable=False),
+    Column("reasons", JSONB, nullable=False),
+    Column("status", String(20), nullable=False, server_default=text("'open'")),
+    Column("group_id", BigInteger),
+    _timestamp("first_seen_at"),
+    _timestamp("last_seen_at"),
+    _timestamp("decided_at", nullable=True),
+    Column("decided_by", String(200)),
+)
+
+merges = Table(
+    "merges",
+    metadata,
+    _id(),
+    Column("survivor_id", UUID(as_uuid=True), nullable=False),
+    Column("duplicate_ids", ARRAY(UUID(as_uuid=True)), nullable=False),
+    Column("status", String(20), nullable=False, server_default=text("'applied'")),
+    Column("customers_before", JSONB, nullable=False),
+    Column("customers_after", JSONB, nullable=False),
+    Column("filled_fields", JSONB, nullable=False),
+    Column("merged_by", String(200), nullable=False),
+    _timestamp("merged_at"),
+    Column("undone_by", String(200)),
+    _timestamp("undone_at", nullable=True),
+    comment="Every merge: the customers as they were before and after, and the fields "
+    "filled on the survivor.",
+)
+
+merge_moves = Table(
+    "merge_moves",
+    metadata,
+    Column("merge_id", UUID(as_uuid=True), primary_key=True),
     Column("table_name", String(63), primary_key=True),
-    Column("row_id", UUID(as_uuid=True), primary_key=True),
-    Column("data", JSONB, nullable=False),
-    _timestamp("archived_at"),
-    comment="Legacy column values as they were when the legacy migration finalized "
-    "(dropped or mapped).",
+    Column("row_key", Text, primary_key=True),
+    Column("from_customer_id", UUID(as_uuid=True), nullable=False),
+    Column("to_customer_id", UUID(as_uuid=True), nullable=False),
+    comment="Every row a merge re-pointed, and from which customer.",
+)
+
+# Reliability and security (issue #9): stored first answers to POSTs with an Idempotency-Key,
+# the audit trail of admin actions, and failed web logins (for rate limiting).
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("caller", String(200), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("request_hash", LargeBinary, nullable=False),
+    Column("status_code", SmallInteger, nullable=False),
+    Column("response_headers", JSONB, nullable=False),
+    Column("response_body", LargeBinary, nullable=False),
+    _timestamp("created_at"),
+    Column("expires_at", TIMESTAMP(timezone=True), nullable=False),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    _timestamp("occurred_at"),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(300), nullable=False),
+    Column("target", JSONB, nullable=False, server_default=text("'{}'")),
+    Column("outcome", String(20), nullable=False),
+    Column("status_code", SmallInteger),
+    Column("request_id", String(64)),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("username", String(200), nullable=False),
+    Column("client_ip", String(64), nullable=False),
+    _timestamp("failed_at"),
 )

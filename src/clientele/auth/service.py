@@ -2,17 +2,25 @@
 
 import time
 from datetime import datetime
+from uuid import UUID
 
+from clientele.audit import repository as audit
 from clientele.auth import repository
 from clientele.auth.domain import Actor, Role, new_token_secret, token_hash
-from clientele.errors import InvalidValue, Unauthenticated
+from clientele.errors import InvalidValue, NotFound, Unauthenticated
 from clientele.uow import UnitOfWork, UnitOfWorkFactory
 
 
 async def create_token(
-    uow: UnitOfWork, *, name: str, role: Role, expires_at: datetime | None = None
+    uow: UnitOfWork,
+    *,
+    name: str,
+    role: Role,
+    expires_at: datetime | None = None,
+    actor: str | None = None,
 ) -> str:
-    """Issue a token and return its secret, which is shown once and never stored."""
+    """Issue a token and return its secret, which is shown once and never stored. Audited as
+    `actor` (default: the local operator). Raises InvalidValue."""
     if not name.strip():
         raise InvalidValue("name", "a token needs a name")
     secret = new_token_secret()
@@ -24,8 +32,48 @@ async def create_token(
             hashed=token_hash(secret),
             expires_at=expires_at,
         )
+        await audit.record(
+            uow.connection,
+            actor=actor or audit.local_operator(),
+            action="tokens.create",
+            outcome=audit.SUCCESS,
+            target={"name": name.strip(), "role": role.value},
+        )
         await uow.commit()
     return secret
+
+
+async def list_tokens(uow: UnitOfWork) -> list[repository.TokenInfo]:
+    """Every token with its state; secrets are never stored, so never shown."""
+    async with uow:
+        return await repository.list_tokens(uow.connection)
+
+
+async def revoke_token(
+    uow: UnitOfWork, *, name_or_id: str, actor: str | None = None
+) -> list[repository.TokenInfo]:
+    """Revoke the token with this id, or every live token with this name; audited. Servers
+    stop accepting it within their cache time (30 s). Raises NotFound when nothing was live."""
+    try:
+        token_id: UUID | None = UUID(name_or_id)
+    except ValueError:
+        token_id = None
+    async with uow:
+        revoked = await repository.revoke_tokens(
+            uow.connection, token_id=token_id, name=name_or_id.strip()
+        )
+        if not revoked:
+            raise NotFound(f"no live token is named or numbered {name_or_id!r}")
+        for token in revoked:
+            await audit.record(
+                uow.connection,
+                actor=actor or audit.local_operator(),
+                action="tokens.revoke",
+                outcome=audit.SUCCESS,
+                target={"token_id": str(token.id), "name": token.name},
+            )
+        await uow.commit()
+    return revoked
 
 
 class TokenAuthenticator:

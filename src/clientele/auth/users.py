@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from clientele.audit import repository as audit
 from clientele.auth.domain import Actor, Role
 from clientele.errors import Conflict, InvalidValue
 from clientele.tables import users
@@ -75,9 +76,12 @@ def new_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-async def create_user(uow: UnitOfWork, *, username: str, role: Role) -> tuple[User, str]:
+async def create_user(
+    uow: UnitOfWork, *, username: str, role: Role, actor: str | None = None
+) -> tuple[User, str]:
     """Create a user with a generated password; return it with the password, which is shown
-    once and never stored. Raises InvalidValue (username), UserExists."""
+    once and never stored. Audited as `actor` (default: the local operator).
+    Raises InvalidValue (username), UserExists."""
     name = normalize_username(username)
     password = new_password()
     async with uow:
@@ -91,6 +95,13 @@ async def create_user(uow: UnitOfWork, *, username: str, role: Role) -> tuple[Us
         ).first()
         if row is None:
             raise UserExists(f"a user named {name} already exists")
+        await audit.record(
+            uow.connection,
+            actor=actor or audit.local_operator(),
+            action="users.create",
+            outcome=audit.SUCCESS,
+            target={"username": name, "role": role.value},
+        )
         await uow.commit()
     return User(id=row.id, username=name, role=role), password
 

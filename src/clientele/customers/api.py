@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from clientele.customers import service
-from clientele.customers.domain import CustomerStatus, CustomerType
+from clientele.customers.domain import Customer, CustomerStatus, CustomerType
 from clientele.customers.repository import CustomerFilters
 from clientele.customers.schemas import (
     BlockRequest,
@@ -15,17 +15,21 @@ from clientele.customers.schemas import (
     CustomerPageRead,
     CustomerRead,
     CustomerUpdate,
+    CustomerWritten,
     SearchHitRead,
     SearchResults,
 )
 from clientele.customers.search import normalize_legacy_id
 from clientele.deps import Admin, Agent, IfMatch, OptionalIfMatch, UoW, Viewer, etag
+from clientele.duplicates import service as duplicates_service
+from clientele.duplicates.schemas import LikelyDuplicateRead
 from clientele.errors import InvalidValue
 from clientele.history import service as history_service
 from clientele.history.domain import parse_as_of
 from clientele.openapi import COMMON_ERRORS, Responses, problem_response
 from clientele.pagination import Cursor
 from clientele.phones import InvalidPhone, normalize_phone
+from clientele.uow import UnitOfWork
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -36,6 +40,18 @@ NOT_FOUND: Responses = {404: problem_response("No customer with this id.")}
 def _with_etag(response: Response, read: CustomerRead) -> CustomerRead:
     response.headers["ETag"] = etag(read.version)
     return read
+
+
+async def _written(uow: UnitOfWork, response: Response, customer: Customer) -> CustomerWritten:
+    """The stored customer and its likely duplicates (the online check: one more statement)."""
+    likely = await duplicates_service.likely_duplicates_of(uow, customer=customer)
+    response.headers["ETag"] = etag(customer.version)
+    values = CustomerRead.of(customer).model_dump()
+    if likely:  # left unset otherwise: the route omits unset fields, so the body stays as before
+        values["likely_duplicates"] = [
+            LikelyDuplicateRead.of(d.customer_id, d.name, d.score) for d in likely
+        ]
+    return CustomerWritten.model_validate(values)
 
 
 async def _filters(
@@ -77,6 +93,7 @@ Limit = Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")]
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
+    response_model_exclude_unset=True,
     summary="Create a customer",
     responses={
         **COMMON_ERRORS,
@@ -87,11 +104,14 @@ Limit = Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")]
 )
 async def create_customer(
     body: CustomerCreate, uow: UoW, actor: Agent, response: Response
-) -> CustomerRead:
-    """Create a customer. Phones are stored as E.164; the answer's `Location` names it."""
+) -> CustomerWritten:
+    """Create a customer. Phones are stored as E.164; the answer's `Location` names it.
+
+    `likely_duplicates` lists stored customers this one probably duplicates (score, reasons).
+    """
     customer = await service.create_customer(uow, values=body.model_dump(), actor=actor)
     response.headers["Location"] = f"/api/v1/customers/{customer.id}"
-    return _with_etag(response, CustomerRead.of(customer))
+    return await _written(uow, response, customer)
 
 
 @router.get("", summary="List customers", responses=COMMON_ERRORS)
@@ -170,6 +190,9 @@ async def get_customer(
 ) -> CustomerRead:
     """One customer; the `ETag` header carries its version for a later PATCH.
 
+    A merged customer answers 200 with its own (kept) row, `merged_into_id` set, and a
+    `Location` header naming the survivor: old ids keep resolving, and nothing is hidden.
+
     With `as_of`, the state recorded at that time (from the history); its `ETag` is the version
     it had then, so a PATCH with it answers 412 if the customer changed since.
     """
@@ -179,11 +202,14 @@ async def get_customer(
         customer = await history_service.get_customer_as_of(
             uow, customer_id=customer_id, at=parse_as_of(as_of)
         )
+    if customer.merged_into_id is not None:
+        response.headers["Location"] = f"/api/v1/customers/{customer.merged_into_id}"
     return _with_etag(response, CustomerRead.of(customer))
 
 
 @router.patch(
     "/{customer_id}",
+    response_model_exclude_unset=True,
     summary="Update a customer",
     responses={
         **COMMON_ERRORS,
@@ -200,8 +226,11 @@ async def update_customer(
     actor: Agent,
     expected_version: IfMatch,
     response: Response,
-) -> CustomerRead:
-    """Change only the fields sent. Requires `If-Match` with the ETag you read."""
+) -> CustomerWritten:
+    """Change only the fields sent. Requires `If-Match` with the ETag you read.
+
+    `likely_duplicates` lists stored customers it now probably duplicates (score, reasons).
+    """
     customer = await service.update_customer(
         uow,
         customer_id=customer_id,
@@ -209,7 +238,7 @@ async def update_customer(
         expected_version=expected_version,
         actor=actor,
     )
-    return _with_etag(response, CustomerRead.of(customer))
+    return await _written(uow, response, customer)
 
 
 @router.post(

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid4
 
-from clientele.errors import AlreadyActive, AlreadyBlocked, InvalidValue
+from clientele.errors import AlreadyActive, AlreadyBlocked, Conflict, InvalidValue
 from clientele.gstin import InvalidGstin, validate_gstin
 from clientele.phones import InvalidPhone, normalize_phone
 
@@ -63,6 +63,13 @@ EDITABLE_FIELDS = frozenset(
         "metadata",
     }
 )
+
+
+class CustomerMerged(Conflict):
+    """The customer was merged into another: changes go to the survivor (or undo the merge)."""
+
+    slug = "customer-merged"
+    title = "Customer merged into another"
 
 
 @dataclass(slots=True)
@@ -121,6 +128,7 @@ class Customer:
         unknown = set(changes) - EDITABLE_FIELDS
         if unknown:
             raise InvalidValue(sorted(unknown)[0], "not an editable field")
+        self._refuse_if_merged()
         changes = _with_tags_as_tuple(changes)
         changed = {name for name, value in changes.items() if getattr(self, name) != value}
         candidate = replace(self, **{name: changes[name] for name in changed})
@@ -132,7 +140,9 @@ class Customer:
         return changed
 
     def block(self, reason: str, *, actor: str) -> None:
-        """Block the customer (no new tickets). Raises AlreadyBlocked, InvalidValue."""
+        """Block the customer (no new tickets). Raises AlreadyBlocked, InvalidValue,
+        CustomerMerged."""
+        self._refuse_if_merged()
         if self.status is CustomerStatus.BLOCKED:
             raise AlreadyBlocked("customer is already blocked", blocked_reason=self.blocked_reason)
         if not reason.strip():
@@ -142,7 +152,8 @@ class Customer:
         self.updated_by = actor
 
     def activate(self, *, actor: str) -> None:
-        """Make the customer active again. Raises AlreadyActive."""
+        """Make the customer active again. Raises AlreadyActive, CustomerMerged."""
+        self._refuse_if_merged()
         if self.status is CustomerStatus.ACTIVE:
             raise AlreadyActive("customer is already active")
         if not self.primary_phone:
@@ -150,6 +161,14 @@ class Customer:
         self.status = CustomerStatus.ACTIVE
         self.blocked_reason = None
         self.updated_by = actor
+
+    def _refuse_if_merged(self) -> None:
+        if self.merged_into_id is not None:
+            raise CustomerMerged(
+                f"customer {self.id} was merged into {self.merged_into_id}; change that customer "
+                "instead, or undo the merge",
+                merged_into_id=str(self.merged_into_id),
+            )
 
     def _check(self) -> None:
         if not self.name or not self.name.strip():

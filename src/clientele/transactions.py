@@ -1,0 +1,374 @@
+"""Request-wide transactions for POSTs with an Idempotency-Key and for admin actions.
+
+A pure ASGI middleware, so no route module changes: it finds the route the request will reach,
+reads the role that route requires from its dependencies, and, when the request carries an
+`Idempotency-Key` or changes something as an admin, runs the whole request in one database
+transaction. The routes' units of work become savepoints in it (`deps.get_uow`), and before it
+commits the middleware adds the stored answer (`clientele.idempotency`) and the audit event
+(`clientele.audit`). So a write, its stored answer and its audit event are durable together or
+not at all; a crash anywhere before the commit leaves nothing, and the retry runs afresh.
+
+Admin reads (report runs, exports, the audit trail) are audited in a transaction of their own
+after the answer, since they write nothing to be consistent with.
+"""
+
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from clientele import idempotency
+from clientele.audit import repository as audit
+from clientele.audit.routes import RouteRole, find_route, route_roles
+from clientele.auth.domain import Actor, Role
+from clientele.deps import REQUEST_ACTOR, REQUEST_UOW_FACTORY
+from clientele.errors import Unauthenticated
+from clientele.observability import request_id_var
+from clientele.openapi import problem_response
+from clientele.problems import problem
+from clientele.uow import SavepointUnitOfWork, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+_DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key == name:
+            decoded: str = value.decode("latin-1")
+            return decoded
+    return None
+
+
+async def _send_problem(send: Send, status: int, title: str, detail: str, **extra: Any) -> None:
+    response = problem(status, title, detail, slug=extra.pop("slug", "validation-error"), **extra)
+    await send({"type": "http.response.start", "status": status, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+async def _unavailable(send: Send) -> None:
+    response = problem(
+        503,
+        "Database unavailable",
+        "the database did not answer in time; retry shortly",
+        slug="database-unavailable",
+        headers={"Retry-After": "2"},
+    )
+    await send({"type": "http.response.start", "status": 503, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+class RequestTransactionMiddleware:
+    """Idempotency keys and the audit trail, both in the request's own transaction."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._routes: list[RouteRole] | None = None
+
+    def _route(self, scope: Scope) -> RouteRole | None:
+        if self._routes is None:  # the routes are all added before the first request
+            self._routes = route_roles(scope["app"])
+        return find_route(self._routes, scope["method"], scope["path"])
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        route = self._route(scope)
+        audited = route is not None and route.role is Role.ADMIN
+        key = _header(scope, b"idempotency-key") if scope["method"] == "POST" else None
+        if key is None and not audited:
+            await self.app(scope, receive, send)
+            return
+        action = f"{scope['method']} {route.path if route else scope['path']}"
+        if key is None and scope["method"] in _SAFE_METHODS:
+            await self._audited_read(scope, receive, send, action)
+            return
+        caller: str | None = None
+        if key is not None:
+            if not idempotency.valid_key(key):
+                await _send_problem(
+                    send,
+                    422,
+                    "Invalid Idempotency-Key",
+                    "Idempotency-Key must be 1-255 visible ASCII characters, e.g. a UUID",
+                    errors=[{"field": "Idempotency-Key", "in": "header", "message": "invalid key"}],
+                )
+                return
+            caller = await self._caller(scope)
+        await self._in_transaction(
+            scope, receive, send, action=action, audited=audited, key=key, caller=caller
+        )
+
+    async def _caller(self, scope: Scope) -> str | None:
+        """Who is calling, for scoping keys; None when the token is missing or bad (the route
+        then answers 401 itself, and nothing is stored)."""
+        authorization = _header(scope, b"authorization") or ""
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            return None
+        try:
+            actor: Actor = await scope["app"].state.authenticator.authenticate(token.strip())
+        except Unauthenticated:
+            return None
+        return actor.label
+
+    async def _audit_separately(
+        self, scope: Scope, action: str, status: int | None, outcome: str
+    ) -> None:
+        actor: Actor | None = scope.get(REQUEST_ACTOR)
+        if actor is None:  # no valid token: not attributable; the access log has it
+            return
+        try:
+            async with scope["app"].state.uow_factory() as uow:
+                await self._record(uow, scope, action, status, outcome)
+                await uow.commit()
+        except Exception:
+            log.exception("could not write the audit event for %s", action)
+
+    async def _record(
+        self, uow: UnitOfWork, scope: Scope, action: str, status: int | None, outcome: str
+    ) -> None:
+        actor: Actor = scope[REQUEST_ACTOR]
+        target = json.loads(json.dumps(scope.get("path_params", {}), default=str))
+        await audit.record(
+            uow.connection,
+            actor=actor.label,
+            action=action,
+            outcome=outcome,
+            target=target,
+            status_code=status,
+            request_id=request_id_var.get(),
+        )
+
+    async def _audited_read(self, scope: Scope, receive: Receive, send: Send, action: str) -> None:
+        status: int | None = None
+
+        async def watch(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watch)
+        except BaseException:
+            await self._audit_separately(scope, action, status, audit.ERROR)
+            raise
+        await self._audit_separately(
+            scope, action, status, audit.outcome_of(status if status is not None else 500)
+        )
+
+    async def _in_transaction(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        action: str,
+        audited: bool,
+        key: str | None,
+        caller: str | None,
+    ) -> None:
+        state = scope["app"].state
+        if caller is None:
+            key = None  # no valid token: the route answers 401; nothing to key on
+            if not audited:
+                await self.app(scope, receive, send)
+                return
+        body = b""
+        if key is not None:
+            body = await _read_body(receive)
+            receive = _replay(body, receive)
+        try:
+            outer: UnitOfWork = state.uow_factory()
+            await outer.__aenter__()
+        except _DATABASE_DOWN:
+            await _unavailable(send)
+            return
+        open_ = True
+        app_failed = False
+
+        async def close() -> None:
+            # Leaving without a commit rolls back; on a dead connection that can fail too.
+            nonlocal open_
+            if open_:
+                open_ = False
+                try:
+                    await outer.__aexit__(None, None, None)
+                except _DATABASE_DOWN:
+                    log.warning("could not roll back or release a request's connection")
+
+        try:
+            request_hash = b""
+            if key is not None and caller is not None:
+                request_hash = idempotency.fingerprint(
+                    scope["method"],
+                    scope["path"],
+                    scope.get("query_string", b""),
+                    _header(scope, b"content-type") or "",
+                    body,
+                )
+                if not await idempotency.try_lock(outer.connection, caller=caller, key=key):
+                    await close()
+                    await _send_problem(
+                        send,
+                        409,
+                        "Request in progress",
+                        "a request with this Idempotency-Key is still running; retry shortly",
+                        slug="idempotency-key-in-use",
+                        headers={"Retry-After": "1"},
+                    )
+                    return
+                stored = await idempotency.find(outer.connection, caller=caller, key=key)
+                if stored is not None:
+                    await outer.commit()  # keeps the clean-up of expired keys
+                    await close()
+                    await _answer_again(send, stored, request_hash)
+                    return
+
+            connection = outer.connection
+            scope[REQUEST_UOW_FACTORY] = lambda: SavepointUnitOfWork(connection)
+            messages: list[Message] = []
+
+            async def keep(message: Message) -> None:
+                messages.append(message)
+
+            try:
+                await self.app(scope, receive, keep)
+            except BaseException:
+                app_failed = True
+                await close()
+                if audited:
+                    await self._audit_separately(scope, action, None, audit.ERROR)
+                raise
+            start = next(m for m in messages if m["type"] == "http.response.start")
+            status: int = start["status"]
+            if status >= 500:
+                # Nothing half-written: whatever the request did is rolled back with it.
+                await close()
+                if audited:
+                    await self._audit_separately(scope, action, status, audit.ERROR)
+                await _send_all(send, messages)
+                return
+            if key is not None and caller is not None and 200 <= status < 300:
+                await idempotency.save(
+                    outer.connection,
+                    caller=caller,
+                    key=key,
+                    request_hash=request_hash,
+                    status_code=status,
+                    headers=start.get("headers", []),
+                    body=b"".join(m.get("body", b"") for m in messages[1:]),
+                    ttl=timedelta(seconds=state.settings.idempotency_ttl_s),
+                )
+            if audited and scope.get(REQUEST_ACTOR) is not None:
+                await self._record(outer, scope, action, status, audit.outcome_of(status))
+            await outer.commit()
+        except _DATABASE_DOWN:
+            if app_failed:
+                raise  # the route's own error: its handlers answer it
+            # Before the commit succeeded: nothing was written, and an answer that promised a
+            # write must not be sent.
+            await close()
+            await _unavailable(send)
+            return
+        finally:
+            await close()
+        await _send_all(send, messages)
+
+
+async def _read_body(receive: Receive) -> bytes:
+    chunks = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes, original: Receive) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await original()  # after the body: waits for the client to go away
+
+    return receive
+
+
+async def _send_all(send: Send, messages: list[Message]) -> None:
+    for message in messages:
+        await send(message)
+
+
+async def _answer_again(send: Send, stored: idempotency.StoredAnswer, request_hash: bytes) -> None:
+    if stored.request_hash != request_hash:
+        await _send_problem(
+            send,
+            422,
+            "Idempotency-Key reused",
+            "this Idempotency-Key was used for a different request; use a new key",
+            slug="idempotency-key-reused",
+            errors=[
+                {"field": "Idempotency-Key", "in": "header", "message": "used for another request"}
+            ],
+        )
+        return
+    await send(
+        {
+            "type": "http.response.start",
+            "status": stored.status_code,
+            "headers": idempotency.replay_headers(stored),
+        }
+    )
+    await send({"type": "http.response.body", "body": stored.body})
+
+
+def document_idempotency(app: FastAPI) -> None:
+    """Describe the Idempotency-Key header (and its 409/413 answers) on every API POST in the
+    OpenAPI document; the middleware, not the routes, implements it."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = build()
+        for path, operations in document.get("paths", {}).items():
+            post = operations.get("post")
+            if not path.startswith("/api/") or post is None:
+                continue
+            post.setdefault("parameters", []).append(
+                {
+                    "name": idempotency.HEADER,
+                    "in": "header",
+                    "required": False,
+                    "description": "Any unique string (e.g. a UUID). A retry with the same key "
+                    "and body gets the first answer (`Idempotent-Replayed: true`) and writes "
+                    "nothing; the same key with another body is a 422; while the first request "
+                    "runs, 409. Keys are per caller and kept 24 hours.",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+                }
+            )
+            responses = post.setdefault("responses", {})
+            for status, description in (
+                ("409", "A request with this Idempotency-Key is still running."),
+                ("413", "The request body is too large."),
+            ):
+                responses.setdefault(status, problem_response(description))
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
