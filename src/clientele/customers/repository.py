@@ -51,16 +51,20 @@ class CustomerFilters:
     legacy_id: str | None = None  # normalized (trimmed, case-folded)
 
 
-def _to_customer(row: RowMapping) -> Customer:
+def row_to_customer(row: RowMapping) -> Customer:
+    """A customers row (all columns) as a domain Customer."""
     values = {name: row[name] for name in customer_field_names()}
     values["customer_type"] = CustomerType(values["customer_type"])
     values["status"] = CustomerStatus(values["status"])
     values["tier"] = Tier(values["tier"])
-    values["tags"] = tuple(values["tags"])
+    # History images of old versions may lack the newer columns: tolerate NULL collections.
+    values["tags"] = tuple(values["tags"] or ())
+    values["metadata"] = values["metadata"] or {}
     return Customer(**values)
 
 
-def _stored_values(customer: Customer) -> dict[str, Any]:
+def stored_values(customer: Customer) -> dict[str, Any]:
+    """The column values to write for a customer (the database sets the timestamps)."""
     values = {name: getattr(customer, name) for name in customer_field_names()}
     values["tags"] = list(customer.tags)
     values["metadata"] = dict(customer.metadata)
@@ -111,7 +115,7 @@ async def add(conn: AsyncConnection, customer: Customer) -> Customer:
     """
     statement = (
         insert(customers)
-        .values(_stored_values(customer))
+        .values(stored_values(customer))
         .on_conflict_do_nothing(
             index_elements=[customers.c.primary_phone],
             # A literal, not a bound parameter: once psycopg prepares the statement, PostgreSQL
@@ -123,7 +127,7 @@ async def add(conn: AsyncConnection, customer: Customer) -> Customer:
     row = (await conn.execute(statement)).mappings().first()
     if row is None:
         raise await _duplicate_phone(conn, customer.primary_phone)
-    return _to_customer(row)
+    return row_to_customer(row)
 
 
 async def get(
@@ -135,7 +139,7 @@ async def get(
     if for_update:
         statement = statement.with_for_update()
     row = (await conn.execute(statement)).mappings().first()
-    return None if row is None else _to_customer(row)
+    return None if row is None else row_to_customer(row)
 
 
 async def get_by_phone(conn: AsyncConnection, phone: str, *, limit: int = 20) -> list[Customer]:
@@ -146,7 +150,7 @@ async def get_by_phone(conn: AsyncConnection, phone: str, *, limit: int = 20) ->
         .order_by((customers.c.status == CustomerStatus.ACTIVE.value).desc(), customers.c.id)
         .limit(limit)
     )
-    return [_to_customer(row) for row in (await conn.execute(statement)).mappings()]
+    return [row_to_customer(row) for row in (await conn.execute(statement)).mappings()]
 
 
 async def get_by_legacy_id(conn: AsyncConnection, legacy_id: str) -> Customer | None:
@@ -157,7 +161,7 @@ async def get_by_legacy_id(conn: AsyncConnection, legacy_id: str) -> Customer | 
         .where(customer_legacy_ids.c.legacy_id == legacy_id)
     )
     row = (await conn.execute(statement)).mappings().first()
-    return None if row is None else _to_customer(row)
+    return None if row is None else row_to_customer(row)
 
 
 async def update(conn: AsyncConnection, customer: Customer, *, expected_version: int) -> Customer:
@@ -166,7 +170,7 @@ async def update(conn: AsyncConnection, customer: Customer, *, expected_version:
     Raises DuplicatePhone, or StaleUpdate when no row matched (gone or changed meanwhile).
     The savepoint keeps the transaction usable after a unique violation.
     """
-    values = _stored_values(customer)
+    values = stored_values(customer)
     for fixed in ("id", "version", "created_by"):
         values.pop(fixed)
     statement = (
@@ -184,7 +188,7 @@ async def update(conn: AsyncConnection, customer: Customer, *, expected_version:
         raise
     if row is None:
         raise StaleUpdate(customer.id)
-    return _to_customer(row)
+    return row_to_customer(row)
 
 
 class StaleUpdate(Exception):
@@ -229,7 +233,7 @@ async def list_page(
 ) -> list[Customer]:
     """Up to `limit` customers matching the filters, newest first, after `cursor`."""
     result = await conn.execute(_page_query(filters, cursor, limit))
-    return [_to_customer(row) for row in result.mappings()]
+    return [row_to_customer(row) for row in result.mappings()]
 
 
 async def count(conn: AsyncConnection, filters: CustomerFilters) -> int:
@@ -298,4 +302,4 @@ async def search_by_name(
         .order_by(best.c.score.desc(), best.c.search_name, best.c.repeat)
     )
     rows = (await conn.execute(statement)).mappings()
-    return [(_to_customer(row), float(row["score"])) for row in rows]
+    return [(row_to_customer(row), float(row["score"])) for row in rows]

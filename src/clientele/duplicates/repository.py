@@ -15,6 +15,8 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from clientele.customers.domain import customer_field_names
+
 # Customer columns a merge may fill on the survivor (empty there, set on a duplicate).
 FILLABLE_FIELDS = (
     "organization_id",
@@ -30,28 +32,10 @@ FILLABLE_FIELDS = (
     "gstin",
 )
 # Columns an undo writes back from the stored image (bookkeeping columns move forward).
-RESTORED_COLUMNS = (
-    "organization_id",
-    "customer_type",
-    "name",
-    "display_name",
-    "primary_phone",
-    "secondary_phone",
-    "whatsapp_number",
-    "email",
-    "address_line1",
-    "address_line2",
-    "city",
-    "state",
-    "pincode",
-    "country",
-    "gstin",
-    "tier",
-    "status",
-    "blocked_reason",
-    "tags",
-    "metadata",
-    "merged_into_id",
+RESTORED_COLUMNS = tuple(
+    name
+    for name in customer_field_names()
+    if name not in {"id", "version", "created_by", "updated_by", "created_at", "updated_at"}
 )
 # The tables whose rows follow a customer into a merge, and the column that points at it.
 MOVED_TABLES = {

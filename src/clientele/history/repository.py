@@ -14,11 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clientele.customers.domain import (
     Customer,
-    CustomerStatus,
-    CustomerType,
-    Tier,
-    customer_field_names,
 )
+from clientele.customers.repository import row_to_customer
 from clientele.history.domain import ContactVersion, Operation, Source, Version
 from clientele.tables import customer_contact_versions, customer_versions
 
@@ -35,23 +32,13 @@ _AS_OF = text(
 )
 
 
-def _to_customer(row: RowMapping) -> Customer:
-    values = {name: row[name] for name in customer_field_names()}
-    values["customer_type"] = CustomerType(values["customer_type"])
-    values["status"] = CustomerStatus(values["status"])
-    values["tier"] = Tier(values["tier"])
-    values["tags"] = tuple(values["tags"] or ())
-    values["metadata"] = values["metadata"] or {}
-    return Customer(**values)
-
-
 async def customer_as_of(conn: AsyncConnection, customer_id: UUID, at: datetime) -> Customer | None:
     """The customer as it was at `at`, or None when it did not exist then (or was deleted)."""
     result = await conn.execute(_AS_OF, {"customer_id": customer_id, "at": at})
     row = result.mappings().first()
     if row is None or row["history_operation"] == Operation.DELETE.value:
         return None
-    return _to_customer(row)
+    return row_to_customer(row)
 
 
 def _to_version(row: RowMapping) -> Version:

@@ -2,7 +2,6 @@
 rows, never one round trip per row."""
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -10,34 +9,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from clientele.customers.domain import (
     Customer,
     CustomerStatus,
-    CustomerType,
-    Tier,
-    customer_field_names,
 )
+from clientele.customers.repository import row_to_customer, stored_values
 from clientele.imports.csv_format import IMPORT_COLUMNS
 from clientele.tables import customers
 
 LOOKUP_CHUNK = 5_000
 WRITE_CHUNK = 2_000
 UPDATED_COLUMNS = (*IMPORT_COLUMNS, "updated_by")
-
-
-def _to_customer(row: Any) -> Customer:
-    values = {name: row[name] for name in customer_field_names()}
-    values["customer_type"] = CustomerType(values["customer_type"])
-    values["status"] = CustomerStatus(values["status"])
-    values["tier"] = Tier(values["tier"])
-    values["tags"] = tuple(values["tags"])
-    return Customer(**values)
-
-
-def _stored(customer: Customer) -> dict[str, Any]:
-    values = {name: getattr(customer, name) for name in customer_field_names()}
-    values["tags"] = list(customer.tags)
-    values["metadata"] = dict(customer.metadata)
-    for generated in ("created_at", "updated_at"):
-        values.pop(generated)
-    return values
 
 
 async def by_primary_phone(
@@ -59,7 +38,7 @@ async def by_primary_phone(
         if lock:
             statement = statement.with_for_update(of=customers)
         for row in (await conn.execute(statement)).mappings():
-            found.setdefault(row["primary_phone"], []).append(_to_customer(row))
+            found.setdefault(row["primary_phone"], []).append(row_to_customer(row))
     return found
 
 
@@ -67,7 +46,7 @@ async def insert_many(conn: AsyncConnection, new: Sequence[Customer]) -> None:
     """Insert the customers in multi-row INSERTs. Raises IntegrityError (a phone was taken
     meanwhile)."""
     for start in range(0, len(new), WRITE_CHUNK):
-        rows = [_stored(c) for c in new[start : start + WRITE_CHUNK]]
+        rows = [stored_values(c) for c in new[start : start + WRITE_CHUNK]]
         await conn.execute(insert(customers), rows)
 
 
