@@ -7,6 +7,8 @@ chromium with `.ci/browser`. `CLIENTELE_SCREENSHOTS=1` also writes docs/screensh
 
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,6 +52,7 @@ PASSWORD = "correct horse battery staple"
 class Site:
     base_url: str
     customer_id: str
+    database_url: str
 
 
 SEED = """
@@ -103,7 +106,7 @@ def site(server_url: str, template_database: str) -> Iterator[Site]:
                     (name, role, hash_password(PASSWORD)),
                 )
         with uvicorn_server(url) as base_url:
-            yield Site(base_url, "11111111-1111-4111-8111-111111111111")
+            yield Site(base_url, "11111111-1111-4111-8111-111111111111", url)
 
 
 @pytest.fixture(scope="module")
@@ -240,4 +243,53 @@ def test_the_pages_fit_a_phone_screen(browser, site):
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= PHONE["width"]  # nothing forces sideways scrolling
     _shoot(page, "customer-phone")
+    context.close()
+
+
+DUPLICATE_PAIR = """
+INSERT INTO customers (customer_type, name, primary_phone, status, email, city, state)
+VALUES ('hospital', 'Vatsalya Hospital', '+919845077777', 'active', NULL, 'Mysuru', 'Karnataka'),
+       ('hospital', 'VATSALYA HOSP.', '+919845077777', 'inactive', 'info@vatsalya.in', 'Mysuru',
+        'Karnataka');
+"""
+
+
+def _scan(database_url: str) -> None:
+    """`clientele duplicates scan`, as an operator runs it (Playwright's loop owns this thread)."""
+    env = {**os.environ, "CLIENTELE_DATABASE_URL": database_url}
+    command = [str(Path(sys.executable).parent / "clientele"), "duplicates", "scan"]
+    subprocess.run(command, env=env, check=True, capture_output=True)  # noqa: S603
+
+
+def test_an_admin_merges_two_duplicates_and_undoes_it_in_a_browser(browser, site):
+    with psycopg.connect(site.database_url) as conn:
+        conn.execute(DUPLICATE_PAIR)  # type: ignore[arg-type]
+    _scan(site.database_url)
+    context = browser.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    _log_in(page, site)
+
+    page.goto(f"{site.base_url}/duplicates")
+    group = page.locator("form[action='/duplicates/merge']").filter(has_text="VATSALYA HOSP.")
+    sync_api.expect(group).to_contain_text("Vatsalya Hospital")
+    _shoot(page, "duplicates-1366x768")
+    group.get_by_label("keep Vatsalya Hospital").check()
+    group.get_by_role("button", name="Preview merge").click()
+    sync_api.expect(page.locator("body")).to_contain_text("Nothing has been written yet")
+    sync_api.expect(page.locator("body")).to_contain_text("info@vatsalya.in")
+    page.get_by_role("button", name=re.compile(r"Merge 1 into the survivor")).click()
+    page.wait_for_url(re.compile(r".*/merges/[0-9a-f-]{36}.*"))
+    sync_api.expect(page.locator("#merge-status")).to_have_text("applied")
+
+    page.get_by_role("button", name="Undo this merge").click()
+    sync_api.expect(page.locator("#merge-status")).to_have_text("undone")
+    with psycopg.connect(site.database_url) as conn:
+        rows = conn.execute(
+            "SELECT name, status, email, merged_into_id FROM customers"
+            " WHERE name ILIKE 'vatsalya%' ORDER BY name"
+        ).fetchall()
+    assert rows == [
+        ("VATSALYA HOSP.", "inactive", "info@vatsalya.in", None),
+        ("Vatsalya Hospital", "active", None, None),
+    ]
     context.close()
