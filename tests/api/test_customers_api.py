@@ -598,3 +598,12 @@ async def test_a_patch_resending_the_same_tags_keeps_the_version(client, agent):
         headers={**agent, "If-Match": '"1"'},
     )
     assert response.json()["version"] == 1
+
+
+async def test_a_patch_with_null_tags_clears_them(client, agent):
+    customer = await create_customer(client, agent, tags=["mri"])
+    response = await client.patch(
+        f"{CUSTOMERS}/{customer['id']}", json={"tags": None}, headers={**agent, "If-Match": '"1"'}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["tags"] == []

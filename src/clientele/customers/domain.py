@@ -192,10 +192,11 @@ class Customer:
 
 
 def _with_tags_as_tuple(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Tags are stored as a tuple; a list from JSON must compare equal to the same tags."""
-    if values.get("tags") is None:
+    """Tags are stored as a tuple; a list from JSON must compare equal to the same tags, and
+    null (clear them) means no tags."""
+    if "tags" not in values:
         return dict(values)
-    return {**values, "tags": tuple(values["tags"])}
+    return {**values, "tags": tuple(values["tags"] or ())}
 
 
 def customer_field_names() -> tuple[str, ...]:

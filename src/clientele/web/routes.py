@@ -408,8 +408,6 @@ async def edit_customer(
     if errors or model is None:
         return _customer_form(request, session, errors=errors, status=422, **page)
     changes = model.model_dump(include=set(data))
-    # The domain keeps tags as a tuple; a list would always differ and bump the version.
-    changes["tags"] = tuple(changes["tags"] or ())
     try:
         updated = await customers_service.update_customer(
             uow,
