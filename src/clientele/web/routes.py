@@ -243,8 +243,20 @@ async def new_customer_page(request: Request, session: AgentSession) -> HTMLResp
     return _customer_form(request, session, values=values, errors={}, customer=None)
 
 
-def _phone_taken(exc: DuplicatePhone) -> dict[str, str]:
-    return {"primary_phone": "An active customer already has this phone."}
+def _rejected_form(
+    request: Request, session: WebSession, exc: DuplicatePhone | InvalidValue, page: dict[str, Any]
+) -> HTMLResponse:
+    """The customer form again, with the domain's refusal next to its field."""
+    if isinstance(exc, DuplicatePhone):
+        return _customer_form(
+            request,
+            session,
+            errors={"primary_phone": "An active customer already has this phone."},
+            status=409,
+            phone_holder=exc.existing_customer_id,
+            **page,
+        )
+    return _customer_form(request, session, errors={exc.field: exc.detail}, status=422, **page)
 
 
 @router.post("/customers/new")
@@ -268,17 +280,8 @@ async def create_customer(
         customer = await customers_service.create_customer(
             uow, values=model.model_dump(), actor=session.user.actor
         )
-    except DuplicatePhone as exc:
-        return _customer_form(
-            request,
-            session,
-            errors=_phone_taken(exc),
-            status=409,
-            phone_holder=exc.existing_customer_id,
-            **page,
-        )
-    except InvalidValue as exc:
-        return _customer_form(request, session, errors={exc.field: exc.detail}, status=422, **page)
+    except (DuplicatePhone, InvalidValue) as exc:
+        return _rejected_form(request, session, exc, page)
     return _redirect(f"/customers/{customer.id}?notice=created")
 
 
@@ -421,17 +424,8 @@ async def edit_customer(
         return _customer_form(
             request, session, errors={}, status=412, stale=current or customer, **page
         )
-    except DuplicatePhone as exc:
-        return _customer_form(
-            request,
-            session,
-            errors=_phone_taken(exc),
-            status=409,
-            phone_holder=exc.existing_customer_id,
-            **page,
-        )
-    except InvalidValue as exc:
-        return _customer_form(request, session, errors={exc.field: exc.detail}, status=422, **page)
+    except (DuplicatePhone, InvalidValue) as exc:
+        return _rejected_form(request, session, exc, page)
     notice = "saved" if updated.version != customer.version else "unchanged"
     return _redirect(f"/customers/{updated.id}?notice={notice}")
 
