@@ -9,12 +9,20 @@ thread plays the old application (insert, update, read tickets in the old shape,
 autocommit connection, as fast as it can with 2 ms think time). Reports the wall time of each
 part, the old application's p50 / p99 / max latency during the migration, its errors, and
 whether `verify` passes. Drops the database at the end (`--keep` keeps it).
+
+To explain a slow statement, it lists the old application's statements over 200 ms, what the
+server says each waited on and who blocked it (sampled every 20 ms), and this process's own
+garbage collections over 50 ms (the old application is a thread here: a collection stops it).
+`--retype-share 1.0 --think-ms 0.2` makes the old application re-type a ticket's legacy
+customer id on every update, as fast as it can (more races with the backfill).
 """
 
 import argparse
+import gc
 import json
 import os
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -39,17 +47,73 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
 
 
+class WaitWatcher(threading.Thread):
+    """Samples the old application's backend every 20 ms: what it waits on, and who blocks it.
+
+    Records, per statement that waited over 100 ms, the longest sample: (seconds into the
+    run, waited ms, wait event, the blockers' queries and transaction ages).
+    """
+
+    def __init__(self, url: str, old_app: OldApplication, started: float) -> None:
+        super().__init__(daemon=True)
+        self.url, self.old_app, self.started = url, old_app, started
+        self.stop = threading.Event()
+        self.waits: dict[str, tuple[float, float, str, list[str]]] = {}
+
+    def run(self) -> None:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self.stop.wait(0.02):
+                row = conn.execute(
+                    "SELECT query_start::text, extract(epoch FROM clock_timestamp() - query_start),"
+                    " coalesce(wait_event_type || ':' || wait_event, 'cpu'),"
+                    " (SELECT coalesce(array_agg(coalesce(b.wait_event_type || ':' ||"
+                    " b.wait_event || ' ', '') || round(extract(epoch FROM clock_timestamp() -"
+                    " b.xact_start)::numeric, 2) || ' s xact: ' || left(b.query, 120)), '{}')"
+                    " FROM pg_stat_activity b WHERE b.pid = ANY(pg_blocking_pids(a.pid)))"
+                    " FROM pg_stat_activity a WHERE a.pid = %s AND a.state = 'active'",
+                    (self.old_app.pid,),
+                ).fetchone()
+                if row is None or float(row[1]) < 0.1:
+                    continue
+                at = round(time.perf_counter() - float(row[1]) - self.started, 2)
+                previous = self.waits.get(row[0])
+                if previous is None or previous[1] < float(row[1]) * 1000:
+                    self.waits[row[0]] = (at, round(float(row[1]) * 1000), row[2], list(row[3]))
+
+
+class GcPauses:
+    """Times this process's garbage collections: a full one stops every thread (the GIL)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[float, int, float]] = []  # (perf_counter at start, gen, s)
+        self._start = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+        else:
+            self.pauses.append((self._start, info["generation"], time.perf_counter() - self._start))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=200_000)
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument("--pause", type=float, default=0.0)
-    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--keep", action="store_true", help="keep the scratch database")
+    parser.add_argument(
+        "--retype-share",
+        type=float,
+        default=0.0,
+        help="share of the old app's updates that re-type a legacy customer id",
+    )
+    parser.add_argument("--think-ms", type=float, default=2.0, help="old app's pause per statement")
+    parser.add_argument("--database", help="scratch database name (default: a random one)")
     args = parser.parse_args()
     server = os.environ.get("CLIENTELE_DATABASE_URL")
     if not server:
         raise SystemExit("set CLIENTELE_DATABASE_URL to a PostgreSQL server (any database on it)")
-    name = f"clientele_legacy_bench_{uuid.uuid4().hex[:8]}"
+    name = args.database or f"clientele_legacy_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
@@ -65,20 +129,30 @@ def main() -> None:
         print(json.dumps(out), flush=True)
 
         lids = sorted({r[2] for r in data.tickets if r[2] and r[2].strip()})[:10_000]
-        old_app = OldApplication(url, [r[0] for r in data.tickets[:100_000]], lids)
+        old_app = OldApplication(
+            url, [r[0] for r in data.tickets[:100_000]], lids,
+            retype_share=args.retype_share, think_s=args.think_ms / 1000,
+        )  # fmt: skip
         old_app.start()
         time.sleep(1)
         before = len(old_app.latencies)
-        started = time.monotonic()
+        started = time.perf_counter()
+        watcher = WaitWatcher(url, old_app, started)
+        watcher.start()
+        gc_pauses = GcPauses()
+        gc.callbacks.append(gc_pauses)
         stages: dict[str, float] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
-            stages.setdefault(stage, round(time.monotonic() - started, 1))
+            stages.setdefault(stage, round(time.perf_counter() - started, 1))
 
         report = migrate(url, batch_size=args.batch_size, pause=args.pause, progress=progress)
-        out["migrate_s"] = round(time.monotonic() - started, 1)
+        out["migrate_s"] = round(time.perf_counter() - started, 1)
         out["stage_first_progress_s"] = stages
         during = old_app.latencies[before:]
+        watcher.stop.set()
+        watcher.join(10)
+        gc.callbacks.remove(gc_pauses)
         old_app.stop.set()
         old_app.join(10)
         out["old_app"] = {
@@ -88,7 +162,15 @@ def main() -> None:
             "p50_ms": round(_percentile(during, 0.50), 2),
             "p99_ms": round(_percentile(during, 0.99), 2),
             "max_ms": round(_percentile(during, 1.0), 2),
-        }
+            # statements over 200 ms: (seconds into migrate, statement, ms)
+            "slow": [(round(t - started, 2), what, round(s * 1000)) for t, what, s in old_app.slow
+                     if t >= started],
+            # statements seen waiting over 100 ms: (s into migrate, ms, wait event, blockers)
+            "waits": sorted(watcher.waits.values()),
+            # the bench's own garbage collections over 50 ms (they stall the old app's thread)
+            "gc_pauses": [(round(t - started, 2), gen, round(d * 1000)) for t, gen, d
+                          in gc_pauses.pauses if d > 0.05],
+        }  # fmt: skip
         out["report"] = {
             "customers_created": report.customers_created,
             "tickets_linked": report.tickets_linked,

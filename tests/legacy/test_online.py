@@ -24,13 +24,20 @@ from tests.legacy.helpers import linked
 class OldApplication(threading.Thread):
     """Inserts, updates and reads tickets in the old shape, timing every statement."""
 
-    def __init__(self, url: str, ticket_ids: list[uuid.UUID], lids: list[str]) -> None:
+    def __init__(
+        self, url: str, ticket_ids: list[uuid.UUID], lids: list[str], *,
+        retype_share: float = 0.0, think_s: float = 0.002,
+    ) -> None:  # fmt: skip
+        """`retype_share` of the updates re-type the ticket's legacy customer id (another id)."""
         super().__init__(daemon=True)
         self.url, self.ticket_ids, self.lids = url, ticket_ids, lids
+        self.retype_share, self.think_s = retype_share, think_s
         self.stop = threading.Event()
         self.errors: list[BaseException] = []
         self.latencies: list[float] = []
+        self.slow: list[tuple[float, str, float]] = []  # (start, statement, seconds)
         self.inserted: list[uuid.UUID] = []
+        self.pid = 0  # its server process, once connected
         self.rng = random.Random(5)
 
     def _insert(self, conn: psycopg.Connection) -> None:
@@ -51,13 +58,22 @@ class OldApplication(threading.Thread):
 
     def run(self) -> None:
         with psycopg.connect(self.url, autocommit=True) as conn:
+            self.pid = conn.info.backend_pid
             i = 0
             while not self.stop.is_set():
                 i += 1
                 started = time.perf_counter()
+                what = ("insert", "update", "select")[i % 3]
                 try:
                     if i % 3 == 0:
                         self._insert(conn)
+                    elif i % 3 == 1 and self.retype_share and self.rng.random() < self.retype_share:
+                        what = "retype"
+                        conn.execute(
+                            "UPDATE service_tickets SET customer_id = %s, updated_at = now()"
+                            " WHERE id = %s",
+                            (self.rng.choice(self.lids), self.rng.choice(self.ticket_ids)),
+                        )
                     elif i % 3 == 1:
                         conn.execute(
                             "UPDATE service_tickets SET status = 'In Progress', updated_at = now(),"
@@ -73,8 +89,11 @@ class OldApplication(threading.Thread):
                         ).fetchall()
                 except BaseException as exc:
                     self.errors.append(exc)
-                self.latencies.append(time.perf_counter() - started)
-                time.sleep(0.002)
+                elapsed = time.perf_counter() - started
+                self.latencies.append(elapsed)
+                if elapsed > 0.2:
+                    self.slow.append((started, what, elapsed))
+                time.sleep(self.think_s)
 
 
 def test_the_old_application_keeps_working_during_migrate_and_its_rows_are_linked(legacy_db):

@@ -23,10 +23,12 @@ Order (each part skips what an earlier, maybe killed, run finished):
 # every value typed by a user or read from the data is a bound parameter.
 # ruff: noqa: S608, E501
 
+import gc
 import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -292,6 +294,8 @@ def write_customers(
                 holders = sorted((lid, held[lid]) for lid in c.legacy_ids if lid in held)
                 if holders:
                     c.id = holders[0][1]  # found, e.g. created by the trigger meanwhile
+                if len({owner for _, owner in holders}) > 1:
+                    _review_split(conn, c, holders)
             active_elsewhere = {
                 (str(r[0]), r[1])
                 for r in conn.execute(
@@ -366,6 +370,33 @@ def _review_db_conflict(conn: Conn, c: PlannedCustomer, owner: UUID) -> None:
     )
 
 
+def _review_split(conn: Conn, c: PlannedCustomer, holders: list[tuple[str, UUID]]) -> None:
+    """The plan's one customer already exists as several (the online trigger made one per id).
+
+    Each legacy id keeps the customer that holds it, and its tickets are linked there (see
+    `link_tickets`); a person decides whether to merge them.
+    """
+    owners = sorted({owner for _, owner in holders})
+    lids = ", ".join(lid for lid, _ in holders[:10])
+    if len(holders) > 10:
+        lids += f" and {len(holders) - 10} more"
+    conn.execute(
+        "INSERT INTO legacy_review_items (kind, customer_ids, summary, resolution, evidence,"
+        " dedupe_key) VALUES ('possible_duplicate', %s, %s, %s, %s, %s)"
+        " ON CONFLICT (dedupe_key) DO NOTHING",
+        (
+            owners,
+            f"legacy ids {lids} look like one customer (same phone and name), but the old"
+            " application created a customer for each while migrate ran",
+            "kept apart: each legacy id keeps its customer and its tickets; merge them if they"
+            " are one",
+            Jsonb({"legacy_ids": {lid: str(owner) for lid, owner in holders},
+                   "name": c.name, "phone": c.primary_phone}),
+            "possible_duplicate:" + ",".join(str(o) for o in owners),
+        ),
+    )  # fmt: skip
+
+
 def _write_history(conn: Conn, customers: list[PlannedCustomer], before: datetime) -> None:
     """Backdated `legacy` versions from each customer's ticket timeline (oldest is `insert`)."""
     ids, times, changes, operations = [], [], [], []
@@ -392,7 +423,11 @@ def link_tickets(
 ) -> int:  # fmt: skip
     """Set `customer_ref` on unlinked tickets, walking the primary key in committed batches.
 
-    A ticket the plan does not know (written after it was computed, and somehow not linked by
+    A ticket with a legacy id goes to the customer holding that id, as the trigger links it:
+    the plan's customer for the ticket is usually that one, but not when the plan merged two
+    ids the trigger had meanwhile given a customer each (`write_customers` lists those). The
+    id is read from the row being updated, under its row lock, so a re-typed id counts. A
+    ticket the plan does not know (written after it was computed, and somehow not linked by
     the trigger) is linked by the same SQL function the trigger uses.
     """
     total_row = conn.execute("SELECT count(*) FROM service_tickets").fetchone()
@@ -421,7 +456,10 @@ def link_tickets(
                     for t in todo
                 ]
                 result = conn.execute(
-                    f"UPDATE service_tickets AS t SET {ddl.TICKET_REF} = coalesce(v.cid,"
+                    f"UPDATE service_tickets AS t SET {ddl.TICKET_REF} = coalesce("
+                    "(SELECT coalesce(c.merged_into_id, c.id) FROM customer_legacy_ids AS l"
+                    " JOIN customers AS c ON c.id = l.customer_id"
+                    " WHERE l.legacy_id = clientele_legacy_id(t.customer_id)), v.cid,"
                     " clientele_legacy_link(t.id, t.customer_id, t.customer_name,"
                     " t.customer_phone, t.customer_whatsapp, t.created_at))"
                     " FROM unnest(%s::uuid[], %s::uuid[]) AS v(id, cid)"
@@ -555,31 +593,63 @@ def migrate(
         if progress:
             progress("schema", 1, 1)
 
-        plan = compute_resolution(conn)
-        if get_state(conn, "customers") != "done":
-            report.customers_created = write_customers(
-                conn, plan, batch_size=batch_size, pause=pause, progress=progress
-            )
-            set_state(conn, "customers", "done")
-        else:
-            # A re-run: customers new since (none when nothing changed) are still written.
-            report.customers_created = write_customers(
-                conn, plan, batch_size=batch_size, pause=0.0, progress=progress
-            )
-        if get_state(conn, "tickets") != "done":
-            report.tickets_linked = link_tickets(
-                conn, plan, batch_size=batch_size, pause=pause, progress=progress,
-                stop_after_batches=stop_after_batches,
-            )  # fmt: skip
-            set_state(conn, "tickets", "done")
-        report.tickets_linked += sweep_unlinked(conn, batch_size=batch_size)
-        report.contacts_created, report.equipment_linked = link_equipment(
-            conn, plan, batch_size=batch_size
-        )
-        report.review_items = write_reviews(conn, plan, batch_size=batch_size)
-        report.ddl_steps += ddl.run_steps(conn, ddl.after_backfill_steps(), timeouts)
-        if progress:
-            progress("constraints and indexes", 1, 1)
-        set_state(conn, "migrate", "done")
+        with _frozen_when_built():
+            plan = compute_resolution(conn)
+        try:
+            _backfill(conn, plan, report, batch_size=batch_size, pause=pause, timeouts=timeouts,
+                      progress=progress, stop_after_batches=stop_after_batches)  # fmt: skip
+        finally:
+            gc.unfreeze()
     report.seconds = time.monotonic() - started
     return report
+
+
+def _backfill(
+    conn: Conn, plan: Resolution, report: MigrateReport, *, batch_size: int, pause: float,
+    timeouts: ddl.Timeouts, progress: Progress | None, stop_after_batches: int | None,
+) -> None:  # fmt: skip
+    """Customers, tickets, the sweep, equipment, reviews, then constraints and indexes."""
+    if get_state(conn, "customers") != "done":
+        report.customers_created = write_customers(
+            conn, plan, batch_size=batch_size, pause=pause, progress=progress
+        )
+        set_state(conn, "customers", "done")
+    else:
+        # A re-run: customers new since (none when nothing changed) are still written.
+        report.customers_created = write_customers(
+            conn, plan, batch_size=batch_size, pause=0.0, progress=progress
+        )
+    if get_state(conn, "tickets") != "done":
+        report.tickets_linked = link_tickets(
+            conn, plan, batch_size=batch_size, pause=pause, progress=progress,
+            stop_after_batches=stop_after_batches,
+        )  # fmt: skip
+        set_state(conn, "tickets", "done")
+    report.tickets_linked += sweep_unlinked(conn, batch_size=batch_size)
+    report.contacts_created, report.equipment_linked = link_equipment(
+        conn, plan, batch_size=batch_size
+    )
+    report.review_items = write_reviews(conn, plan, batch_size=batch_size)
+    report.ddl_steps += ddl.run_steps(conn, ddl.after_backfill_steps(), timeouts)
+    if progress:
+        progress("constraints and indexes", 1, 1)
+    set_state(conn, "migrate", "done")
+
+
+@contextmanager
+def _frozen_when_built() -> Iterator[None]:
+    """Build the plan without garbage collections, then keep it out of them (gc.freeze).
+
+    The plan is millions of objects at a million tickets, with no reference cycles, and lives
+    until migrate returns. A full collection walks every live object with the GIL held (about
+    0.5 s at 190,000 tickets, 2 s at a million) while an open batch holds its locks, and
+    stops every other thread of the process. Call `gc.unfreeze()` when the plan is dropped.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()  # before enabling: otherwise the first collection walks all of it
+        if enabled:
+            gc.enable()
