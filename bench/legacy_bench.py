@@ -4,15 +4,19 @@
         .venv/bin/python bench/legacy_bench.py [--customers 200000] [--batch-size 5000]
 
 Creates a scratch database on that server, loads the legacy tables (contract section 4) with
-the messy generator of tests/legacy (about 5 tickets per customer), then runs `migrate` while a
-thread plays the old application (insert, update, read tickets in the old shape, one
-autocommit connection, as fast as it can with 2 ms think time). Reports the wall time of each
-part, the old application's p50 / p99 / max latency during the migration, its errors, and
-whether `verify` passes. Drops the database at the end (`--keep` keeps it).
+the messy generator of tests/legacy (about 5 tickets per customer), then runs `migrate` while
+another process plays the old application (insert, update, read tickets in the old shape, one
+autocommit connection, as fast as it can with 2 ms think time). `--old-app-in-thread` runs it
+as a thread of this process instead, as the first numbers in docs/legacy-migration.md were
+measured; then this process's own pauses (a garbage collection, freeing the plan when
+`migrate` returns) stall it too. Reports the wall time of each part, the old application's
+p50 / p99 / max latency during the migration, its errors, how the backfill batches went
+(`pacing`), and whether `verify` passes. Drops the database at the end (`--keep` keeps it).
 
 To explain a slow statement, it lists the old application's statements over 200 ms, what the
 server says each waited on and who blocked it (sampled every 20 ms), and this process's own
-garbage collections over 50 ms (the old application is a thread here: a collection stops it).
+garbage collections over 50 ms (a collection lengthens the batch in flight; with
+`--old-app-in-thread` it stops the old application too).
 `--retype-share 1.0 --think-ms 0.2` makes the old application re-type a ticket's legacy
 customer id on every update, as fast as it can (more races with the backfill).
 """
@@ -20,12 +24,14 @@ customer id on every update, as fast as it can (more races with the backfill).
 import argparse
 import gc
 import json
+import multiprocessing
 import os
 import sys
 import threading
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -40,6 +46,68 @@ from clientele.demo.legacy_data import generate, load
 from clientele.legacy import ddl
 from clientele.legacy.migrate import migrate
 from clientele.legacy.verify import all_ok, verify
+
+
+def _old_app_main(
+    url: str, ticket_ids: list[uuid.UUID], lids: list[str], retype_share: float, think_s: float,
+    pid: Any, mark: Any, stop: Any, results: Any,
+) -> None:  # fmt: skip
+    """The old application in a process of its own (as in production): runs until `stop`."""
+    app = OldApplication(url, ticket_ids, lids, retype_share=retype_share, think_s=think_s)
+    app.start()
+    while not app.pid and app.is_alive():
+        time.sleep(0.01)
+    pid.value = app.pid
+    mark.wait()
+    before = len(app.latencies)
+    stop.wait()
+    app.stop.set()
+    app.join(10)
+    results.send(
+        (app.latencies[before:], app.slow, len(app.inserted), [repr(e) for e in app.errors])
+    )
+
+
+class OldAppProcess:
+    """The old application as another process; the same attributes as OldApplication's."""
+
+    def __init__(self, url: str, ticket_ids: list[uuid.UUID], lids: list[str], *,
+                 retype_share: float, think_s: float) -> None:  # fmt: skip
+        ctx = multiprocessing.get_context("spawn")
+        self._pid = ctx.Value("i", 0)
+        self._mark, self._stop = ctx.Event(), ctx.Event()
+        self._results, child_end = ctx.Pipe(duplex=False)
+        self._process = ctx.Process(
+            target=_old_app_main, daemon=True,
+            args=(url, ticket_ids, lids, retype_share, think_s, self._pid, self._mark,
+                  self._stop, child_end),
+        )  # fmt: skip
+        self.latencies: list[float] = []  # from `mark()` on
+        self.slow: list[tuple[float, str, float]] = []
+        self.inserted_count = 0
+        self.errors: list[str] = []
+
+    @property
+    def pid(self) -> int:
+        """Its server process."""
+        return int(self._pid.value)
+
+    def start(self) -> None:
+        self._process.start()
+        deadline = time.monotonic() + 60
+        while not self.pid and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def mark(self) -> None:
+        """Latencies count from now."""
+        self._mark.set()
+
+    def finish(self) -> None:
+        """Stop it and collect what it measured (its clock is this process's perf_counter)."""
+        self._mark.set()
+        self._stop.set()
+        self.latencies, self.slow, self.inserted_count, self.errors = self._results.recv()
+        self._process.join(10)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -109,6 +177,11 @@ def main() -> None:
     )
     parser.add_argument("--think-ms", type=float, default=2.0, help="old app's pause per statement")
     parser.add_argument("--database", help="scratch database name (default: a random one)")
+    parser.add_argument(
+        "--old-app-in-thread",
+        action="store_true",
+        help="run the old application as a thread of this process (as the earlier numbers were)",
+    )
     args = parser.parse_args()
     server = os.environ.get("CLIENTELE_DATABASE_URL")
     if not server:
@@ -129,13 +202,16 @@ def main() -> None:
         print(json.dumps(out), flush=True)
 
         lids = sorted({r[2] for r in data.tickets if r[2] and r[2].strip()})[:10_000]
-        old_app = OldApplication(
+        kind = OldApplication if args.old_app_in_thread else OldAppProcess
+        old_app = kind(
             url, [r[0] for r in data.tickets[:100_000]], lids,
             retype_share=args.retype_share, think_s=args.think_ms / 1000,
         )  # fmt: skip
         old_app.start()
         time.sleep(1)
         before = len(old_app.latencies)
+        if isinstance(old_app, OldAppProcess):
+            old_app.mark()
         started = time.perf_counter()
         watcher = WaitWatcher(url, old_app, started)
         watcher.start()
@@ -149,15 +225,20 @@ def main() -> None:
         report = migrate(url, batch_size=args.batch_size, pause=args.pause, progress=progress)
         out["migrate_s"] = round(time.perf_counter() - started, 1)
         out["stage_first_progress_s"] = stages
-        during = old_app.latencies[before:]
         watcher.stop.set()
         watcher.join(10)
         gc.callbacks.remove(gc_pauses)
-        old_app.stop.set()
-        old_app.join(10)
+        if isinstance(old_app, OldAppProcess):
+            old_app.finish()
+            during, inserts = old_app.latencies, old_app.inserted_count
+        else:
+            old_app.stop.set()
+            old_app.join(10)
+            during, inserts = old_app.latencies[before:], len(old_app.inserted)
         out["old_app"] = {
+            "process": "thread" if args.old_app_in_thread else "process",
             "statements": len(during),
-            "inserts": len(old_app.inserted),
+            "inserts": inserts,
             "errors": len(old_app.errors),
             "p50_ms": round(_percentile(during, 0.50), 2),
             "p99_ms": round(_percentile(during, 0.99), 2),
@@ -176,6 +257,8 @@ def main() -> None:
             "tickets_linked": report.tickets_linked,
             "equipment_linked": report.equipment_linked,
             "review_items": report.review_items,
+            # per stage: batches, retries, longest lock hold (ms), last batch size
+            "pacing": getattr(report, "pacing", None),
         }
         with ddl.connect(url) as conn:
             results = verify(conn)

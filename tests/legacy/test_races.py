@@ -129,7 +129,7 @@ def test_trigger_waits_for_the_batch_holding_its_legacy_id_then_finds_its_custom
     url = empty_legacy_url
     data, by_lid = _two_ids_one_customer()
     load(url, data)
-    write_batch = migrate_module._write_history
+    write_ids = migrate_module._insert_legacy_ids
     done: list[BaseException | None] = []
     threads: list[threading.Thread] = []
 
@@ -142,7 +142,7 @@ def test_trigger_waits_for_the_batch_holding_its_legacy_id_then_finds_its_custom
 
     def batch_with_the_old_app_waiting(conn: migrate_module.Conn, *args: object) -> None:
         # Inside the customers batch: it holds the advisory lock of CUST-1 and has written it.
-        write_batch(conn, *args)  # type: ignore[arg-type]
+        write_ids(conn, *args)  # type: ignore[arg-type]
         mine = conn.execute("SELECT 1 FROM customer_legacy_ids WHERE legacy_id = 'cust-1'")
         if threads or mine.fetchone() is None:
             return
@@ -163,7 +163,7 @@ def test_trigger_waits_for_the_batch_holding_its_legacy_id_then_finds_its_custom
         assert not done
         threads.append(thread)
 
-    monkeypatch.setattr(migrate_module, "_write_history", batch_with_the_old_app_waiting)
+    monkeypatch.setattr(migrate_module, "_insert_legacy_ids", batch_with_the_old_app_waiting)
     migrate(url)
     assert len(threads) == 1
     threads[0].join(10)
