@@ -19,8 +19,12 @@ REQUEST_UOW_FACTORY = "clientele.uow_factory"
 REQUEST_ACTOR = "clientele.actor"
 
 
-def get_uow(request: Request) -> UnitOfWork:
+async def get_uow(request: Request) -> UnitOfWork:
     """A fresh unit of work for this request.
+
+    `async` although it awaits nothing: FastAPI runs a plain `def` dependency in a worker
+    thread, and that hop (thread switch, GIL hand-over) cost every request more than the rest
+    of the dependencies together (docs/performance.md).
 
     When the request runs inside a request-wide transaction (an Idempotency-Key, or an admin
     action to audit), the unit of work is a savepoint in it, so the stored answer and the audit
@@ -34,11 +38,12 @@ def get_uow(request: Request) -> UnitOfWork:
 UoW = Annotated[UnitOfWork, Depends(get_uow)]
 
 
-async def current_actor(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+async def _authenticate(
+    request: Request, credentials: HTTPAuthorizationCredentials | None
 ) -> Actor:
-    """The caller named by the bearer token. Raises Unauthenticated."""
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send `Authorization: Bearer <token>`")
     authenticator: TokenAuthenticator = request.app.state.authenticator
@@ -47,8 +52,16 @@ async def current_actor(
     return actor
 
 
+async def current_actor(request: Request, credentials: Credentials) -> Actor:
+    """The caller named by the bearer token. Raises Unauthenticated."""
+    return await _authenticate(request, credentials)
+
+
 def _requiring(role: Role) -> object:
-    async def check(actor: Annotated[Actor, Depends(current_actor)]) -> Actor:
+    # Authenticates itself rather than through `Depends(current_actor)`: each level of
+    # dependencies costs FastAPI about as much per request as the token check itself.
+    async def check(request: Request, credentials: Credentials) -> Actor:
+        actor = await _authenticate(request, credentials)
         if not actor.role.allows(role):
             raise Forbidden(f"this needs the {role.value} role; your token is {actor.role.value}")
         return actor

@@ -21,12 +21,27 @@ _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = logging.getLogger("clientele.access")
 
 
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+# One encoder for every line: `json.dumps(..., ensure_ascii=False)` builds a new one per call.
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request id, extra fields."""
 
+    _stamp: tuple[int, str] = (-1, "")  # the last second formatted, and its text
+
+    def _time(self, record: logging.LogRecord) -> str:
+        # Every access line formats the time; within one second the text is the same.
+        second = int(record.created)
+        stamp = self._stamp
+        if stamp[0] != second:
+            stamp = self._stamp = (second, self.formatTime(record, _TIME_FORMAT))
+        return stamp[1]
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "time": self._time(record),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -37,7 +52,7 @@ class JsonFormatter(logging.Formatter):
             # The type and where, not the message: messages can quote row values.
             entry["error"] = record.exc_info[0].__name__
             entry["stack"] = "".join(traceback.format_tb(record.exc_info[2]))
-        return json.dumps(entry, ensure_ascii=False)
+        return _encode(entry)
 
 
 def configure_logging(level: str = "INFO") -> None:

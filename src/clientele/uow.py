@@ -9,11 +9,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransactio
 
 
 class UnitOfWork:
-    """`async with uow:` opens a transaction; leaving without `commit()` rolls it back."""
+    """`async with uow:` opens a transaction; leaving without `commit()` rolls it back.
+
+    `async with uow.read_only():` is for work that runs a single read statement: the pooled
+    connection runs it in autocommit, without the BEGIN and ROLLBACK round trips that a
+    transaction adds to it. One statement sees one snapshot either way; several statements that
+    must agree with each other need the transaction of `async with uow:`.
+    """
 
     def __init__(self) -> None:
         self._connection: AsyncConnection | None = None
         self._transaction: AsyncTransaction | None = None
+        self._read_only = False
 
     @property
     def connection(self) -> AsyncConnection:
@@ -28,6 +35,12 @@ class UnitOfWork:
             text("SELECT set_config('clientele.actor', :actor, true)"), {"actor": actor}
         )
 
+    def read_only(self) -> Self:
+        """This unit of work, to enter for one read statement (no transaction of its own where
+        that saves round trips; see the class). Nothing can be committed in it."""
+        self._read_only = True
+        return self
+
     async def commit(self) -> None:
         """Make the work durable; after this, leaving the block changes nothing."""
         if self._transaction is None:
@@ -40,15 +53,19 @@ class UnitOfWork:
     async def _close(self) -> None:
         """Release the connection, if this unit of work owns it."""
 
-    async def _begin(self, connection: AsyncConnection) -> AsyncTransaction:
+    async def _begin(self, connection: AsyncConnection) -> AsyncTransaction | None:
         return await connection.begin()
 
     async def __aenter__(self) -> Self:
-        self._connection = await self._open()
         try:
-            self._transaction = await self._begin(self._connection)
+            self._connection = await self._open()
+            try:
+                self._transaction = await self._begin(self._connection)  # None: autocommit
+            except BaseException:
+                await self._close()
+                raise
         except BaseException:
-            await self._close()
+            self._read_only = False  # a later `async with uow:` gets its transaction
             raise
         return self
 
@@ -63,6 +80,7 @@ class UnitOfWork:
                 await self._transaction.rollback()
         finally:
             self._transaction = None
+            self._read_only = False
             await self._close()
             self._connection = None
 
@@ -75,7 +93,21 @@ class EngineUnitOfWork(UnitOfWork):
         self._engine = engine
 
     async def _open(self) -> AsyncConnection:
-        return await self._engine.connect()
+        connection = await self._engine.connect()
+        if self._read_only:
+            try:
+                # No round trip: psycopg switches modes locally; the pool switches back when
+                # the connection is returned.
+                await connection.execution_options(isolation_level="AUTOCOMMIT")
+            except BaseException:
+                await connection.close()
+                raise
+        return connection
+
+    async def _begin(self, connection: AsyncConnection) -> AsyncTransaction | None:
+        if self._read_only:
+            return None
+        return await connection.begin()
 
     async def _close(self) -> None:
         if self._connection is not None:
@@ -93,6 +125,8 @@ class SavepointUnitOfWork(UnitOfWork):
         return self._outer
 
     async def _begin(self, connection: AsyncConnection) -> AsyncTransaction:
+        # Read-only or not: a savepoint, so that a failing read cannot spoil the outer
+        # transaction.
         return await connection.begin_nested()
 
 

@@ -17,11 +17,15 @@ class Role(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Role).index(self)
+        return _RANKS[self]
 
     def allows(self, required: "Role") -> bool:
         """True when this role includes everything `required` may do."""
         return self.rank >= required.rank
+
+
+# Declaration order, computed once: every request checks a role.
+_RANKS = {role: rank for rank, role in enumerate(Role)}
 
 
 @dataclass(frozen=True, slots=True)

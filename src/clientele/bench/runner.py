@@ -10,11 +10,12 @@ import json
 import os
 import random
 import socket
+import statistics
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,15 +129,19 @@ def start_server(url: str, factory: str, port: int, workers: int) -> subprocess.
 class _Sample:
     """Rows drawn once from the loaded data, for realistic request parameters."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, rows: list[tuple[Any, ...]]) -> None:
+        self.rows = rows
+        self.rng = random.Random(11)
+        self.phones = iter(range(10**6))
+
+    @classmethod
+    def drawn_from(cls, url: str) -> "_Sample":
         with psycopg.connect(url) as conn:
             rows = conn.execute(
                 "SELECT id, primary_phone, name, city, customer_type, status FROM customers"
                 " TABLESAMPLE SYSTEM (5) LIMIT 3000"
             ).fetchall()
-        self.rows = rows
-        self.rng = random.Random(11)
-        self.phones = iter(range(10**6))
+        return cls(rows)
 
     def row(self) -> tuple[Any, ...]:
         return self.rng.choice(self.rows)
@@ -377,14 +382,46 @@ def naive_search(
     }
 
 
+def server_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of the server process `pid` and its children (uvicorn's
+    workers), from /proc; None where there is no /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # the process ended meanwhile
+            if stat.parent.name == str(pid) or fields[1] == str(pid):
+                total += (int(fields[11]) + int(fields[12])) / tick
+    except OSError:
+        return None
+    return total if Path(f"/proc/{pid}/stat").exists() else None
+
+
 def run_http(
-    port: int, token: str, make: RequestFactory, concurrency: int, seconds: float
+    port: int,
+    token: str,
+    make: RequestFactory,
+    concurrency: int,
+    seconds: float,
+    server_pid: int | None = None,
 ) -> dict[str, Any]:
-    """Measure one request stream over HTTP."""
+    """Measure one request stream over HTTP.
+
+    With `server_pid`, also the server's CPU time per successful request (`server_cpu_us`):
+    unlike throughput, it hardly changes when other work shares the machine, so it compares
+    two servers measured minutes apart fairly.
+    """
+    before = None if server_pid is None else server_cpu_seconds(server_pid)
     sample = asyncio.run(
         run("127.0.0.1", port, token, make, concurrency=concurrency, seconds=seconds)
     )
     result: dict[str, Any] = dict(sample.summary())
+    after = None if server_pid is None else server_cpu_seconds(server_pid)
+    if before is not None and after is not None and sample.latencies:
+        result["server_cpu_us"] = round((after - before) / len(sample.latencies) * 1e6, 1)
     if sample.errors:
         result["errors"] = sample.errors
     return result
@@ -398,6 +435,13 @@ def _routes(url: str) -> set[str]:
     return set(spec["paths"])
 
 
+def measurement_names() -> list[str]:
+    """Every name `run_bench(only=...)` accepts, in the order they are measured."""
+    names = [s.name for s in scenarios(_Sample([]), [])]
+    names.insert(names.index("lookup_id") + 1, "bare_lookup_id")
+    return [*names, "search_naive_trgm", "search_quality"]
+
+
 def run_bench(
     server_url: str,
     *,
@@ -408,42 +452,70 @@ def run_bench(
     reuse: bool,
     keep: bool,
     say: Callable[[str], None],
+    only: Collection[str] | None = None,
+    ratio_rounds: int = 5,
 ) -> dict[str, Any]:
-    """The whole benchmark; returns the JSON document."""
+    """The whole benchmark; returns the JSON document.
+
+    `only` names the measurements to take (`measurement_names()`: the scenarios,
+    `bare_lookup_id`, `search_naive_trgm`, `search_quality`); None takes them all. The
+    API/bare ratio is reported when both `lookup_id` and `bare_lookup_id` are measured; the
+    bare endpoint is measured right after `lookup_id`, so both see the same machine, and then
+    `ratio_rounds` more times alternately with the API at concurrency 10 (`seconds` each): on
+    a shared machine one pair of runs can be off by a factor of two, the median of the rounds'
+    ratios much less.
+    """
     from clientele.bench import quality
+
+    if only is not None:
+        unknown = sorted(set(only) - set(measurement_names()))
+        if unknown:
+            raise ValueError(
+                f"unknown measurements {unknown}; choose from {', '.join(measurement_names())}"
+            )
+
+    def wanted(name: str) -> bool:
+        return only is None or name in only
 
     url = prepare_database(server_url, customers, tickets_per_customer, reuse=reuse, say=say)
     token = _token(url)
-    sample = _Sample(url)
-    query_set = quality.query_set(url, 600)
+    sample = _Sample.drawn_from(url)
+    searching = wanted("search") or wanted("search_naive_trgm") or wanted("search_quality")
+    query_set = quality.query_set(url, 600) if searching else {"queries": []}
     queries = [(q["q"], q["filters"]) for q in query_set["queries"]]
     routes = _routes(url)
-    plan = [s for s in scenarios(sample, queries) if s.needs in routes]
-    skipped = [s.name for s in scenarios(sample, queries) if s.needs not in routes]
+    every = scenarios(sample, queries)
+    by_id = next(s for s in every if s.name == "lookup_id")
+    plan = [s for s in every if s.needs in routes and wanted(s.name)]
+    skipped = [s.name for s in every if s.needs not in routes and wanted(s.name)]
+    if wanted("bare_lookup_id"):
+
+        def bare_by_id() -> Request:
+            method, path, body = by_id.make()
+            return method, path.removeprefix("/api/v1"), body
+
+        bare_scenario = Scenario("bare_lookup_id", bare_by_id, "")
+        at = next((i + 1 for i, s in enumerate(plan) if s.name == "lookup_id"), len(plan))
+        plan.insert(at, bare_scenario)
     results: dict[str, dict[str, Any]] = {}
 
     say("capturing each endpoint's statements for the psycopg floor")
-    captured = capture_statements(url, token, {s.name: s.make() for s in plan})
+    api_plan = [s for s in plan if s.needs]
+    if wanted("bare_lookup_id") and by_id not in api_plan:
+        api_plan.append(by_id)  # the bare endpoint's floor is the API's lookup statement
+    captured = capture_statements(url, token, {s.name: s.make() for s in api_plan})
     api_port, bare_port = _free_port(), _free_port()
+    rounds: list[float] = []
     api = start_server(url, "clientele.app:app_from_env", api_port, workers)
     bare = start_server(url, "clientele.bench.bare:create_bare_app", bare_port, workers)
     try:
-        for s in [*plan, Scenario("bare_lookup_id", plan[0].make, "")]:
-            port = bare_port if s.name.startswith("bare") else api_port
-            make = s.make
-            if s.name.startswith("bare"):
-
-                def make() -> Request:
-                    method, path, body = plan[0].make()
-                    return method, path.removeprefix("/api/v1"), body
-
-            run_http(port, token, make, 1, 0.5)  # warm-up
-            one = run_http(port, token, make, 1, seconds)
-            ten = run_http(port, token, make, 10, seconds)
+        for s in plan:
+            port, pid = (bare_port, bare.pid) if s.name == "bare_lookup_id" else (api_port, api.pid)
+            run_http(port, token, s.make, 10, 0.5)  # warm-up, every pooled connection opened
+            one = run_http(port, token, s.make, 1, seconds, pid)
+            ten = run_http(port, token, s.make, 10, seconds, pid)
             entry: dict[str, Any] = {**one, "c10": ten}
-            statements = captured.get(s.name) or (
-                captured["lookup_id"] if s.name.startswith("bare") else []
-            )
+            statements = captured.get("lookup_id" if s.name == "bare_lookup_id" else s.name)
             if statements:
                 try:
                     entry.update(floor(url, statements))
@@ -452,15 +524,34 @@ def run_bench(
                 entry["statements"] = len(statements)
             results[s.name] = entry
             say(f"{s.name}: c1 {one} c10 {ten}")
+        if "lookup_id" in results and "bare_lookup_id" in results:
+            rounds = _ratio_rounds(api_port, bare_port, token, plan, ratio_rounds, seconds)
     finally:
         for process in (api, bare):
             process.terminate()
             process.wait(timeout=15)
-    results["search_naive_trgm"] = naive_search(url, queries, 200)
-    say("measuring search quality")
-    figure = quality.measure(url, query_set)
-    api_rps = results["lookup_id"]["c10"]["rps"]
-    bare_rps = results["bare_lookup_id"]["c10"]["rps"]
+    if wanted("search_naive_trgm"):
+        results["search_naive_trgm"] = naive_search(url, queries, 200)
+    figure = None
+    if wanted("search_quality"):
+        say("measuring search quality")
+        figure = quality.measure(url, query_set)
+    ratios: dict[str, Any] = {}
+    if "lookup_id" in results and "bare_lookup_id" in results:
+        api_rps = results["lookup_id"]["c10"]["rps"]
+        bare_rps = results["bare_lookup_id"]["c10"]["rps"]
+        ratios["api_lookup_rps_c10_over_bare"] = round(api_rps / bare_rps, 3) if bare_rps else None
+        api_c1, bare_c1 = results["lookup_id"]["rps"], results["bare_lookup_id"]["rps"]
+        ratios["api_lookup_rps_c1_over_bare"] = round(api_c1 / bare_c1, 3) if bare_c1 else None
+        if rounds:
+            ratios["api_lookup_rps_c10_over_bare_rounds"] = rounds
+            ratios["api_lookup_rps_c10_over_bare_median"] = round(statistics.median(rounds), 3)
+        api_cpu = results["lookup_id"]["c10"].get("server_cpu_us")
+        bare_cpu = results["bare_lookup_id"]["c10"].get("server_cpu_us")
+        if api_cpu and bare_cpu:
+            # Bare CPU per request over the API's: what the throughput ratio would be if the
+            # server process alone were the bottleneck.
+            ratios["bare_over_api_server_cpu_per_request_c10"] = round(bare_cpu / api_cpu, 3)
     document = {
         "n_customers": customers,
         "tickets_per_customer": tickets_per_customer,
@@ -470,11 +561,28 @@ def run_bench(
         "results": results,
         "skipped": skipped,
         "search_quality": figure,
-        "ratios": {"api_lookup_rps_c10_over_bare": round(api_rps / bare_rps, 3)},
+        "ratios": ratios,
     }
     if not keep:
         drop_database(server_url, customers)
     return document
+
+
+def _ratio_rounds(
+    api_port: int, bare_port: int, token: str, plan: list[Scenario], rounds: int, seconds: float
+) -> list[float]:
+    """API lookup rps over bare lookup rps at concurrency 10, `rounds` times, alternating
+    which of the two runs first."""
+    makes = {s.name: s.make for s in plan}
+    ratios = []
+    for i in range(rounds):
+        rps = {}
+        order = [("lookup_id", api_port), ("bare_lookup_id", bare_port)]
+        for name, port in order if i % 2 == 0 else reversed(order):
+            rps[name] = run_http(port, token, makes[name], 10, seconds)["rps"]
+        if rps["bare_lookup_id"]:
+            ratios.append(round(rps["lookup_id"] / rps["bare_lookup_id"], 3))
+    return ratios
 
 
 def _machine() -> dict[str, Any]:

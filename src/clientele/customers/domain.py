@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -199,6 +200,7 @@ def _with_tags_as_tuple(values: Mapping[str, Any]) -> dict[str, Any]:
     return {**values, "tags": tuple(values["tags"] or ())}
 
 
+@cache
 def customer_field_names() -> tuple[str, ...]:
     """Every stored field, in declaration order (the repository maps rows by these)."""
     return tuple(f.name for f in fields(Customer))

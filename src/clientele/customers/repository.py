@@ -12,6 +12,7 @@ from sqlalchemy import (
     RowMapping,
     Select,
     and_,
+    bindparam,
     func,
     literal,
     or_,
@@ -35,6 +36,11 @@ from clientele.pagination import Cursor
 from clientele.tables import customer_legacy_ids, customers
 
 ACTIVE_PHONE_INDEX = "uq_customers_primary_phone_active"
+
+# Built once: the lookup by id is the hottest statement, and a statement object keeps its
+# compiled-cache key, which SQLAlchemy otherwise derives again for each new select().
+_BY_ID = select(customers).where(customers.c.id == bindparam("customer_id"))
+_BY_ID_FOR_UPDATE = _BY_ID.with_for_update()
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,10 +141,8 @@ async def get(
 ) -> Customer | None:
     """The customer with this id, or None; `for_update` locks the row until the transaction ends
     (writers then see each other's result instead of failing on a version they never read)."""
-    statement = select(customers).where(customers.c.id == customer_id)
-    if for_update:
-        statement = statement.with_for_update()
-    row = (await conn.execute(statement)).mappings().first()
+    statement = _BY_ID_FOR_UPDATE if for_update else _BY_ID
+    row = (await conn.execute(statement, {"customer_id": customer_id})).mappings().first()
     return None if row is None else row_to_customer(row)
 
 

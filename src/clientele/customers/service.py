@@ -40,7 +40,7 @@ async def create_customer(uow: UnitOfWork, *, values: Mapping[str, Any], actor: 
 
 async def get_customer(uow: UnitOfWork, *, customer_id: UUID) -> Customer:
     """The customer. Raises NotFound."""
-    async with uow:
+    async with uow.read_only():
         customer = await repository.get(uow.connection, customer_id)
     if customer is None:
         raise NotFound(f"no customer with id {customer_id}")
@@ -122,7 +122,7 @@ async def list_customers(
     uow: UnitOfWork, *, filters: CustomerFilters, cursor: Cursor | None, limit: int
 ) -> CustomerPage:
     """One page of customers, newest first; `next_cursor` is None on the last page."""
-    async with uow:
+    async with uow.read_only():
         rows = await repository.list_page(uow.connection, filters, cursor=cursor, limit=limit + 1)
     items = rows[:limit]
     next_cursor = None
@@ -135,7 +135,7 @@ async def list_customers(
 
 async def count_customers(uow: UnitOfWork, *, filters: CustomerFilters) -> int:
     """How many customers match the filters."""
-    async with uow:
+    async with uow.read_only():
         return await repository.count(uow.connection, filters)
 
 
