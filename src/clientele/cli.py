@@ -548,6 +548,9 @@ def bench(
     workers: Annotated[int, typer.Option(help="uvicorn worker processes.")] = 1,
     reuse: Annotated[bool, typer.Option(help="Reuse a loaded benchmark database.")] = False,
     keep: Annotated[bool, typer.Option(help="Keep the benchmark database afterwards.")] = False,
+    only: Annotated[
+        list[str] | None, typer.Option(help="Only these measurements (repeatable).")
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Load N customers (COPY), start the server, measure every endpoint over HTTP and its SQL
@@ -566,6 +569,7 @@ def bench(
         reuse=reuse,
         keep=keep,
         say=lambda line: err.print(line),
+        only=only,
     )
     write(document, out)
     table = Table(title=f"clientele bench, {customers:,} customers")
