@@ -130,6 +130,7 @@ def main() -> None:
                     "candidate_pairs": report.candidate_pairs,
                     "likely_pairs": report.likely_pairs,
                     "groups": report.groups,
+                    "model": report.model,
                     "seconds": {k: round(v, 1) for k, v in report.seconds.items()},
                     "peak_rss_mb": round(peak_mb),
                 }

@@ -89,6 +89,34 @@ async def test_a_scan_finds_a_retyped_customer_with_reasons(
     assert "name" in reasons
 
 
+async def test_a_scan_finds_a_person_only_a_weak_key_brings_together(
+    client, viewer, connection, uow_factory
+):
+    """Names swapped, the city mistyped, one address missing: only the weak person keys (a
+    name word in the pincode) make them a candidate pair; the scan's COPY applies their cap."""
+    a = await insert_customer(
+        connection,
+        customer_type="individual",
+        name="Dr. Ravi Deshpande",
+        city="Pune",
+        address_line1="14 Link Road",
+    )
+    b = await insert_customer(
+        connection, customer_type="individual", name="DESHPANDE RAVI", city="Pnue"
+    )
+    for customer in (a, b):
+        await connection.execute(
+            text("UPDATE customers SET pincode = '411007' WHERE id = :id"), {"id": customer}
+        )
+    report = await scan(uow_factory)
+    assert report.model.startswith("estimated")
+    items = [i for i in await open_items(client, viewer) if i["kind"] == "scan"]
+    group = next(i for i in items if {c["id"] for c in i["customers"]} == {a, b})
+    reasons = " | ".join(r["text"] for r in group["pairs"][0]["reasons"])
+    assert "name order swapped" in reasons
+    assert "same pincode 411007" in reasons
+
+
 async def test_a_dismissed_group_stays_dismissed_after_a_rescan(
     client, admin, viewer, connection, uow_factory
 ):

@@ -18,11 +18,15 @@ from clientele.customers.domain import Customer
 from clientele.duplicates import repository
 from clientele.duplicates.matching import (
     GENERIC_WORDS,
+    MAX_BLOCK,
+    MAX_WEAK_BLOCK,
+    WEAK,
     MatchRecord,
-    NameRarity,
+    PairScorer,
     Score,
     blocking_keys,
     connected_groups,
+    likely,
     score_pair,
 )
 from clientele.duplicates.repository import FILLABLE_FIELDS, RESTORED_COLUMNS, QueueRow
@@ -30,9 +34,6 @@ from clientele.errors import Conflict, InvalidValue, NotFound
 from clientele.gstin import InvalidGstin, validate_gstin
 from clientele.uow import UnitOfWork
 
-# A blocking key shared by more customers than this is skipped: a switchboard on hundreds of
-# records, or "City Hospital" in Mumbai, would cost quadratic comparisons and prove nothing.
-MAX_BLOCK = 50
 MAX_MERGE = 50
 
 Progress = Callable[[str, int, int | None], None]
@@ -63,6 +64,7 @@ def record_of(row: Any) -> MatchRecord:
         email=row.email,
         gstin=row.gstin,
         city=row.city,
+        state=row.state,
         pincode=row.pincode,
         address=(row.address_line1, row.address_line2),
     )
@@ -81,6 +83,9 @@ class ScanReport:
     open_pairs: int
     groups: int
     seconds: dict[str, float]
+    # How the model's parameters came about ("estimated", or "estimated u, default m" when the
+    # EM estimate was not plausible) and the share of duplicates among candidates it found.
+    model: str = ""
 
 
 async def scan(
@@ -88,25 +93,30 @@ async def scan(
 ) -> ScanReport:
     """Score every candidate pair of customers; store likely pairs and rebuild open groups.
 
-    Decided pairs (dismissed, merged) keep their decision whatever the new score.
+    Blocking in PostgreSQL, then every candidate pair compared (field levels only), the model
+    estimated by EM on those levels, and only then each pair weighed and the likely ones
+    explained. Decided pairs (dismissed, merged) keep their decision whatever the new score.
     """
     report = progress or (lambda stage, done, total: None)
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     seen_at = datetime.now(UTC)
-    records: dict[UUID, MatchRecord] = {}
+    ids: list[UUID] = []
+    records: list[MatchRecord] = []
     async with uow:
         conn = uow.connection
         if actor is not None:
             await uow.set_actor(actor.label)
         total = await repository.count_customers(conn)
         await repository.create_key_table(conn)
-        keys: list[tuple[str, UUID]] = []
+        keys: list[tuple[str, int]] = []
         report("read", 0, total)
         async for row in repository.stream_customers(conn):
             record = record_of(row)
-            records[row.id] = record
-            keys.extend((key, row.id) for key in blocking_keys(record))
+            index = len(records)
+            ids.append(row.id)
+            records.append(record)
+            keys.extend((key, index) for key in blocking_keys(record))
             if len(keys) >= 100_000:
                 await repository.copy_keys(conn, keys)
                 keys.clear()
@@ -116,18 +126,25 @@ async def scan(
         seconds["read_and_keys"] = time.perf_counter() - started
 
         mark = time.perf_counter()
-        rarity = NameRarity(r.key.core for r in records.values())
-        found: list[repository.FoundPair] = []
-        candidates = 0
-        async for a, b in repository.candidate_pairs(conn, max_block=MAX_BLOCK):
-            candidates += 1
-            score = score_pair(records[a], records[b], rarity)
-            if score.is_match:
-                found.append(_found(a, b, score))
-            if candidates % 100_000 == 0:
-                report("score", candidates, None)
+        scorer = PairScorer(records)
+        add = scorer.add
+        batches = repository.candidate_pairs(
+            conn, max_block=MAX_BLOCK, max_weak_block=MAX_WEAK_BLOCK, weak_prefix=WEAK
+        )
+        next_report = 100_000
+        async for batch in batches:
+            for i, j in batch:
+                add(i, j)
+            if len(scorer) >= next_report:
+                report("score", len(scorer), None)
+                next_report += 100_000
+        candidates = len(scorer)
+        seconds["block_and_compare"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        model = scorer.fit()
+        found = [_found(ids[i], ids[j], score) for i, j, score in scorer.matches()]
         report("score", candidates, candidates)
-        seconds["block_and_score"] = time.perf_counter() - mark
+        seconds["estimate_and_score"] = time.perf_counter() - mark
 
         mark = time.perf_counter()
         await repository.store_pairs(conn, found, seen_at=seen_at)
@@ -144,6 +161,7 @@ async def scan(
         open_pairs=len(pairs),
         groups=len(groups),
         seconds=seconds,
+        model=f"{model.source} (duplicate share among candidates {model.duplicate_share:.4f})",
     )
 
 
@@ -186,6 +204,23 @@ class QueueItem:
     @property
     def public_id(self) -> str:
         return public_id(self.row.kind, self.row.id)
+
+    @property
+    def default_survivor(self) -> Any:
+        """The customer the merge form offers to keep (its id), or None."""
+        return default_survivor(self.customers)
+
+
+def default_survivor(customers: Sequence[Any]) -> Any:
+    """Who a merge of these customers should keep by default: the first active one.
+
+    Else the first inactive one; never a merged one (it cannot be kept) nor a blocked one (a
+    merge into it is refused). None when no customer qualifies.
+    """
+    candidates = [c for c in customers if c.merged_into_id is None and c.status != "blocked"]
+    active = [c for c in candidates if c.status == "active"]
+    chosen = (active or candidates or [None])[0]
+    return None if chosen is None else chosen.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,7 +343,10 @@ async def likely_duplicates_of(
         )
     found = []
     for row in rows:
-        score = score_pair(record, record_of(row))
+        other = record_of(row)
+        if not likely(record, other):
+            continue  # reasons are built only for the customers shown
+        score = score_pair(record, other)
         if score.is_match:
             found.append(LikelyDuplicate(customer_id=row.id, name=row.name, score=score))
     found.sort(key=lambda d: -d.score.weight)
