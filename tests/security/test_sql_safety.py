@@ -38,12 +38,13 @@ ALLOWLIST: dict[tuple[str, str], str] = {
     ("duplicates/repository.py", "stream_customers"): "MATCH_COLUMNS constant",
     ("duplicates/repository.py", "online_candidates"): "constant column list",
     ("duplicates/repository.py", "move_rows"): "MOVED_TABLES constant",
-    ("duplicates/repository.py", "fill_survivor"): "columns filtered to FILLABLE_FIELDS",
+    ("duplicates/repository.py", "_write_customer_columns"): (
+        "columns filtered to FILLABLE_FIELDS / RESTORED_COLUMNS"
+    ),
     ("duplicates/repository.py", "get_merge"): "MOVED_TABLES constant",
     ("duplicates/repository.py", "moves_not_in_place"): "MOVED_TABLES constant",
     ("duplicates/repository.py", "lock_moved_rows"): "MOVED_TABLES constant",
     ("duplicates/repository.py", "move_rows_back"): "MOVED_TABLES constant",
-    ("duplicates/repository.py", "restore_customer"): "columns filtered to RESTORED_COLUMNS",
     ("duplicates/repository.py", "count_dependents"): "MOVED_TABLES constant",
 }
 # Migration revisions: DDL only, built from constants in the same file; no request data reaches

@@ -560,9 +560,22 @@ async def fill_survivor(
 ) -> None:
     """Write the filled fields on the survivor (from JSON values, typed by the table)."""
     columns = [c for c in values if c in FILLABLE_FIELDS]
-    if not columns:
+    await _write_customer_columns(conn, survivor_id, values, columns, actor)
+
+
+async def _write_customer_columns(
+    conn: AsyncConnection,
+    customer_id: UUID,
+    values: dict[str, Any],
+    columns: Sequence[str],
+    actor: str,
+) -> None:
+    """Set `columns` of one customer from JSON values typed by the table (a new version).
+    Only columns a merge fills or an undo restores are written."""
+    allowed = [c for c in columns if c in FILLABLE_FIELDS or c in RESTORED_COLUMNS]
+    if not allowed:
         return
-    assignments = ", ".join(f"{c} = v.{c}" for c in columns)
+    assignments = ", ".join(f"{c} = v.{c}" for c in allowed)
     await conn.execute(
         text(
             f"""
@@ -572,7 +585,7 @@ async def fill_survivor(
              WHERE c.id = :id
             """
         ),
-        {"values": json.dumps(values), "id": survivor_id, "actor": actor},
+        {"values": json.dumps(values), "id": customer_id, "actor": actor},
     )
 
 
@@ -707,20 +720,8 @@ async def restore_customer(
     actor: str,
 ) -> None:
     """Write `columns` of a stored row image back (a new version; bookkeeping moves on)."""
-    assignments = ", ".join(f"{c} = v.{c}" for c in columns if c in RESTORED_COLUMNS)
-    if not assignments:
-        return
-    await conn.execute(
-        text(
-            f"""
-            UPDATE customers c SET {assignments}, version = c.version + 1, updated_at = now(),
-                   updated_by = :actor
-              FROM jsonb_populate_record(NULL::customers, CAST(:image AS jsonb)) v
-             WHERE c.id = :id
-            """
-        ),
-        {"image": json.dumps(image), "id": customer_id, "actor": actor},
-    )
+    restored = [c for c in columns if c in RESTORED_COLUMNS]
+    await _write_customer_columns(conn, customer_id, image, restored, actor)
 
 
 async def active_phone_holder(
