@@ -157,6 +157,13 @@ def _check_format(gstin: str) -> None:
             raise InvalidGstin(f"GSTIN {gstin!r} is malformed: {expectation}")
 
 
+def looks_like_gstin(value: str) -> bool:
+    """True when a tax id is meant as a GSTIN (15 characters after a two-digit state code), so
+    the GSTIN checks apply; other tax ids (PAN, foreign numbers) are kept as typed."""
+    compact = value.strip().upper()
+    return len(compact) == 15 and compact[:2].isdigit() and compact.isalnum()
+
+
 def validate_gstin(value: str, *, state: str | None = None) -> str:
     """Return the normalised GSTIN, or raise InvalidGstin explaining what is wrong.
 

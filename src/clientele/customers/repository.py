@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clientele.customers.domain import (
+    ContactMethod,
     Customer,
     CustomerStatus,
     CustomerType,
@@ -62,7 +63,9 @@ def row_to_customer(row: RowMapping) -> Customer:
     values = {name: row[name] for name in customer_field_names()}
     values["customer_type"] = CustomerType(values["customer_type"])
     values["status"] = CustomerStatus(values["status"])
-    values["tier"] = Tier(values["tier"])
+    values["tier"] = None if values["tier"] is None else Tier(values["tier"])
+    method = values["preferred_contact_method"]
+    values["preferred_contact_method"] = None if method is None else ContactMethod(method)
     # History images of old versions may lack the newer columns: tolerate NULL collections.
     values["tags"] = tuple(values["tags"] or ())
     values["metadata"] = values["metadata"] or {}

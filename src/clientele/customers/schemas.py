@@ -1,28 +1,58 @@
 """The customer API's request and response bodies (separate create, update and read shapes)."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from clientele.customers.domain import Customer, CustomerStatus, CustomerType, Tier
+from clientele.customers.domain import (
+    LANGUAGES,
+    ContactMethod,
+    Customer,
+    CustomerStatus,
+    CustomerType,
+    Tier,
+)
 from clientele.duplicates.schemas import LikelyDuplicateRead
 from clientele.validation import (
-    Gstin,
     OptionalEmail,
     OptionalPhone,
     Phone,
     RequiredText500,
     Tags,
+    TaxId,
     Text100,
+    Text255,
     Text500,
 )
 
-Pincode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[1-9][0-9]{5}$")]
-Country = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{2}$")
+PostalCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=20),
+    Field(
+        description="An Indian PIN code (6 digits) when `country` is India.", examples=["400070"]
+    ),
 ]
+Country = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    Field(description="Country name, as the design doc stores it.", examples=["India"]),
+]
+Language = Literal[LANGUAGES]  # type: ignore[valid-type]  # the tuple is the one source
+RegistrationNumber = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    Field(
+        description="Hospital or clinic registration number (as issued).", examples=["MH/2011/0457"]
+    ),
+]
+Website = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
+    Field(examples=["https://sunrisehospital.in"]),
+]
+Notes = Annotated[str, StringConstraints(max_length=10000)]
 Metadata = Annotated[dict[str, Any], Field(max_length=50)]
 
 EXAMPLE: dict[str, Any] = {
@@ -30,12 +60,19 @@ EXAMPLE: dict[str, Any] = {
     "name": "Sunrise Multispeciality Hospital",
     "primary_phone": "022 2345 6789",
     "whatsapp_number": "+91-98765-43210",
-    "email": "biomed@sunrisehospital.in",
+    "primary_email": "biomed@sunrisehospital.in",
     "address_line1": "Plot 12, LBS Marg",
     "city": "Mumbai",
     "state": "Maharashtra",
-    "pincode": "400070",
-    "tier": "gold",
+    "postal_code": "400070",
+    "country": "India",
+    "registration_number": "MH/2011/0457",
+    "tax_id": "27AAPFU0939F1ZV",
+    "website": "https://sunrisehospital.in",
+    "tier": "premium",
+    "preferred_language": "mr",
+    "preferred_contact_method": "whatsapp",
+    "notes": "Biomedical head answers before 11:00.",
     "tags": ["mri", "amc"],
 }
 
@@ -49,18 +86,23 @@ class CustomerCreate(BaseModel):
     name: RequiredText500
     primary_phone: Phone
     organization_id: UUID | None = None
-    display_name: Text500 | None = None
+    display_name: Text255 | None = None
     secondary_phone: OptionalPhone = None
     whatsapp_number: OptionalPhone = None
-    email: OptionalEmail = None
+    primary_email: OptionalEmail = None
     address_line1: Text500 | None = None
     address_line2: Text500 | None = None
     city: Text100 | None = None
     state: Text100 | None = None
-    pincode: Pincode | None = None
-    country: Country = "IN"
-    gstin: Gstin | None = None
-    tier: Tier = Tier.STANDARD
+    postal_code: PostalCode | None = None
+    country: Country | None = "India"
+    registration_number: RegistrationNumber | None = None
+    tax_id: TaxId | None = None
+    website: Website | None = None
+    tier: Tier | None = None
+    preferred_language: Language | None = "en"
+    preferred_contact_method: ContactMethod | None = None
+    notes: Notes | None = None
     tags: Tags = Field(default_factory=list)
     metadata: Metadata = Field(default_factory=dict)
 
@@ -70,25 +112,30 @@ class CustomerUpdate(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"primary_phone": "+91 99876 54321", "tier": "platinum"}]},
+        json_schema_extra={"examples": [{"primary_phone": "+91 99876 54321", "tier": "vip"}]},
     )
 
     customer_type: CustomerType | None = None
     name: RequiredText500 | None = None
     primary_phone: Phone | None = None
     organization_id: UUID | None = None
-    display_name: Text500 | None = None
+    display_name: Text255 | None = None
     secondary_phone: OptionalPhone = None
     whatsapp_number: OptionalPhone = None
-    email: OptionalEmail = None
+    primary_email: OptionalEmail = None
     address_line1: Text500 | None = None
     address_line2: Text500 | None = None
     city: Text100 | None = None
     state: Text100 | None = None
-    pincode: Pincode | None = None
+    postal_code: PostalCode | None = None
     country: Country | None = None
-    gstin: Gstin | None = None
+    registration_number: RegistrationNumber | None = None
+    tax_id: TaxId | None = None
+    website: Website | None = None
     tier: Tier | None = None
+    preferred_language: Language | None = None
+    preferred_contact_method: ContactMethod | None = None
+    notes: Notes | None = None
     tags: Tags | None = None
     metadata: Metadata | None = None
 
@@ -114,15 +161,20 @@ class CustomerRead(BaseModel):
     )
     secondary_phone: str | None
     whatsapp_number: str | None
-    email: str | None
+    primary_email: str | None
     address_line1: str | None
     address_line2: str | None
     city: str | None
     state: str | None
-    pincode: str | None
-    country: str
-    gstin: str | None
-    tier: Tier
+    postal_code: str | None
+    country: str | None
+    registration_number: str | None
+    tax_id: str | None
+    website: str | None
+    tier: Tier | None
+    preferred_language: str | None
+    preferred_contact_method: ContactMethod | None
+    notes: str | None
     status: CustomerStatus
     blocked_reason: str | None
     tags: list[str]

@@ -16,7 +16,7 @@ from clientele.tickets.repository import customer_summary_columns, to_customer_s
 
 # An average month (365.25 / 12 days), for tickets per month.
 DAYS_PER_MONTH = 30.4375
-TIER_ORDER = ("platinum", "gold", "silver", "standard")
+TIER_ORDER = ("vip", "premium", "standard")
 
 
 @dataclass(frozen=True, slots=True)
