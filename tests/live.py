@@ -1,7 +1,9 @@
 """A real Clientele server process on its own database, for tests that need one (fuzzing
 over HTTP, the browser tests)."""
 
+import hashlib
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -9,8 +11,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import httpx
+import psycopg
 
 from tests.conftest import _create_database, _drop_database
 
@@ -62,3 +66,25 @@ def uvicorn_server(database_url: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    base_url: str
+    admin_headers: dict[str, str]
+    database_url: str
+    admin_token: str
+
+
+@contextmanager
+def admin_server(server_url: str, template_database: str, prefix: str) -> Iterator[LiveServer]:
+    """`uvicorn` serving Clientele on a fresh database, with an admin token."""
+    token = "clt_" + secrets.token_urlsafe(32)
+    with database_copy(server_url, template_database, prefix) as url:
+        with psycopg.connect(url) as conn:
+            conn.execute(
+                "INSERT INTO api_tokens (name, role, token_hash) VALUES ('tester', 'admin', %s)",
+                (hashlib.sha256(token.encode()).digest(),),
+            )
+        with uvicorn_server(url) as base_url:
+            yield LiveServer(base_url, {"Authorization": f"Bearer {token}"}, url, token)

@@ -22,6 +22,7 @@ from clientele.history.api import router as history_router
 from clientele.imports.api import router as imports_router
 from clientele.limits import install_body_limit, install_cors
 from clientele.observability import RequestLogMiddleware, configure_logging
+from clientele.openapi import install_openapi, operation_id
 from clientele.organizations.api import router as organizations_router
 from clientele.problems import install_problem_handlers, problem
 from clientele.reports.api import router as reports_router
@@ -64,6 +65,7 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     install_problem_handlers(app)
     app.add_middleware(RequestTransactionMiddleware)  # Idempotency-Key, audit of admin actions
@@ -86,6 +88,7 @@ def create_app(
     install_web(app)  # the agents' pages at /, static files, security headers
     install_cors(app, settings)  # last, so outermost; adds nothing unless origins are set
     document_idempotency(app)
+    install_openapi(app)  # last: Problem on every error answer, unique operation ids
     return app
 
 
@@ -93,7 +96,7 @@ def _add_health_routes(app: FastAPI) -> None:
     head = schema.head_revision()
 
     @app.get("/healthz", tags=["operations"], summary="Process is up")
-    async def healthz() -> dict[str, str]:
+    async def check_health() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get(
@@ -102,7 +105,7 @@ def _add_health_routes(app: FastAPI) -> None:
         summary="Database reachable and schema current",
         responses={503: {"description": "Not ready; `detail` says why."}},
     )
-    async def readyz(request: Request) -> Any:
+    async def check_readiness(request: Request) -> Any:
         try:
             async with request.app.state.uow_factory() as uow:
                 current = (

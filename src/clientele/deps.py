@@ -9,6 +9,7 @@ from clientele.auth.domain import Actor, Role
 from clientele.auth.service import TokenAuthenticator
 from clientele.errors import DomainError, Forbidden, PreconditionRequired, Unauthenticated
 from clientele.uow import UnitOfWork
+from clientele.validation import ETAG_PATTERN, documented
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `clientele tokens create`.")
 
@@ -101,7 +102,10 @@ def _parse_if_match(value: str) -> int | None:
 async def required_version(
     if_match: Annotated[
         str | None,
-        Header(description='The `ETag` you read (e.g. `"3"`); a stale one gets 412.'),
+        Header(
+            description='The `ETag` you read (e.g. `"3"`); a stale one gets 412.',
+            json_schema_extra=documented(ETAG_PATTERN),
+        ),
     ] = None,
 ) -> int | None:
     """The version the client last read (None for `*`). Raises PreconditionRequired."""
@@ -114,7 +118,11 @@ async def required_version(
 
 async def optional_version(
     if_match: Annotated[
-        str | None, Header(description="Optional `ETag`; when sent, a stale one gets 412.")
+        str | None,
+        Header(
+            description="Optional `ETag`; when sent, a stale one gets 412.",
+            json_schema_extra=documented(ETAG_PATTERN),
+        ),
     ] = None,
 ) -> int | None:
     """The version the client last read, when it sent one."""

@@ -1,6 +1,6 @@
 """History routes under /api/v1/customers/{id}: the versions and the compact timeline."""
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
@@ -9,24 +9,20 @@ from clientele.deps import UoW, Viewer
 from clientele.history import service
 from clientele.history.domain import HistoryCursor
 from clientele.history.schemas import HistoryPageRead, TimelineEventRead, TimelineRead, VersionRead
-from clientele.problems import PROBLEM_MEDIA_TYPE
+from clientele.openapi import Responses, problem_response
 
 router = APIRouter(prefix="/customers", tags=["history"])
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: _problem("No or unknown bearer token."),
-    404: _problem("No customer with this id."),
-    422: _problem("A parameter is invalid; `errors` lists each one."),
+ERRORS: Responses = {
+    401: problem_response("No or unknown bearer token."),
+    404: problem_response("No customer with this id."),
+    422: problem_response("A parameter is invalid; `errors` lists each one."),
 }
 
 
 @router.get("/{customer_id}/history", summary="A customer's recorded versions", responses=ERRORS)
-async def customer_history(
+async def get_customer_history(
     customer_id: UUID,
     uow: UoW,
     actor: Viewer,
@@ -48,7 +44,7 @@ async def customer_history(
 
 
 @router.get("/{customer_id}/timeline", summary="A customer's compact timeline", responses=ERRORS)
-async def customer_timeline(
+async def get_customer_timeline(
     customer_id: UUID,
     uow: UoW,
     actor: Viewer,
