@@ -9,7 +9,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from clientele import __version__, schema
+from clientele import __version__, metrics, schema
 from clientele.audit.api import router as audit_router
 from clientele.auth.service import TokenAuthenticator
 from clientele.config import Settings, load_settings
@@ -51,6 +51,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(database_url, settings)
+        metrics.instrument_engine(engine, settings.pool_size)
         factory = uow_factory or (lambda: EngineUnitOfWork(engine))
         app.state.uow_factory = factory
         app.state.authenticator = TokenAuthenticator(factory)
@@ -59,6 +60,7 @@ def create_app(
             yield
         finally:
             await engine.dispose()
+            metrics.release_engine(settings.pool_size)
 
     app = FastAPI(
         title="Clientele",
@@ -85,6 +87,7 @@ def create_app(
     api.include_router(duplicates_router)
     app.include_router(api)
     _add_health_routes(app)
+    metrics.install_metrics(app)  # /metrics for Prometheus
     install_web(app)  # the agents' pages at /, static files, security headers
     install_cors(app, settings)  # last, so outermost; adds nothing unless origins are set
     document_idempotency(app)

@@ -186,8 +186,11 @@ def _require_current_schema(url: str, *, upgrade: bool) -> None:
 def _serve(url: str, host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    from clientele.metrics import prepare_worker_processes
+
     # Workers are separate processes: they read the URL from the environment.
     os.environ["CLIENTELE_DATABASE_URL"] = url
+    prepare_worker_processes(workers)  # one /metrics view across worker processes
     uvicorn.run(
         "clientele.app:app_from_env",
         factory=True,
