@@ -102,6 +102,8 @@ def record_webhook_failure(reason: str) -> None:
 
 
 DatabaseSource = Callable[[AsyncConnection], Awaitable[float]]
+# The names the dashboard (docs/grafana) expects the events feature to register.
+EVENTS_BACKLOG = "clientele_events_backlog"
 
 
 @dataclass(frozen=True, slots=True)

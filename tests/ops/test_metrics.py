@@ -1,7 +1,9 @@
 """/metrics as Prometheus scrapes it: a real server with two worker processes, whose samples
 add up across workers (prometheus multiprocess mode, as `clientele serve --workers 2` sets it)."""
 
+import json
 import os
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -198,3 +200,18 @@ async def test_a_registered_database_gauge_is_read_at_each_scrape(
     assert families["clientele_events_backlog"].samples[0].value == 42
     assert "clientele_broken" not in families
     assert "clientele_http_requests" in families
+
+
+def test_every_series_the_grafana_dashboard_plots_is_one_clientele_exposes() -> None:
+    root = Path(__file__).resolve().parents[2]
+    dashboard = json.loads((root / "docs/grafana/clientele-dashboard.json").read_text())
+    expressions = " ".join(
+        target["expr"] for panel in dashboard["panels"] for target in panel["targets"]
+    )
+    plotted = {
+        re.sub(r"_(bucket|count|sum)$", "", name)
+        for name in re.findall(r"clientele_[a-z_]+", expressions)
+    }
+    source = " ".join(p.read_text() for p in (root / "src/clientele").rglob("*.py"))
+    assert plotted
+    assert [name for name in sorted(plotted) if f'"{name}"' not in source] == []
