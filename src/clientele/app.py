@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from clientele import __version__, metrics, schema
+from clientele.apidocs import install_docs
 from clientele.audit.api import router as audit_router
 from clientele.auth.service import TokenAuthenticator
 from clientele.config import Settings, load_settings
@@ -68,6 +69,8 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
+        docs_url=None,  # served by install_docs, without a CDN
+        redoc_url=None,
     )
     install_problem_handlers(app)
     app.add_middleware(RequestTransactionMiddleware)  # Idempotency-Key, audit of admin actions
@@ -88,6 +91,7 @@ def create_app(
     app.include_router(api)
     _add_health_routes(app)
     metrics.install_metrics(app)  # /metrics for Prometheus
+    install_docs(app)  # /docs and /redoc from local assets
     install_web(app)  # the agents' pages at /, static files, security headers
     install_cors(app, settings)  # last, so outermost; adds nothing unless origins are set
     document_idempotency(app)

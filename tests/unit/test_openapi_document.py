@@ -1,10 +1,13 @@
 """The OpenAPI document as clients and generators read it (no database needed to build it)."""
 
+import re
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import APIRouter
 
+from clientele.apidocs import DOCS_POLICY
 from clientele.app import create_app
 from clientele.config import load_settings
 from clientele.openapi import VERBS
@@ -71,3 +74,16 @@ def test_the_csv_import_body_is_a_described_file() -> None:
     body = operation["requestBody"]
     assert body["required"] is True
     assert body["content"]["text/csv"]["schema"] == {"type": "string", "format": "binary"}
+
+
+async def test_the_docs_pages_load_their_assets_from_this_server_only() -> None:
+    app = create_app(database_url="postgresql://unused/unused", settings=load_settings())
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://docs.test") as client:
+        for page, asset in (("/docs", "swagger-ui-bundle.js"), ("/redoc", "redoc.standalone.js")):
+            answer = await client.get(page)
+            assert answer.status_code == 200
+            assert answer.headers["content-security-policy"] == DOCS_POLICY
+            assert f'"/docs/static/{asset}"' in answer.text
+            assert re.findall(r'(?:src|href)="(https?:[^"]+)"', answer.text) == []
+            assert (await client.get(f"/docs/static/{asset}")).status_code == 200
