@@ -26,6 +26,7 @@ from clientele.observability import RequestLogMiddleware, configure_logging
 from clientele.openapi import install_openapi, operation_id
 from clientele.organizations.api import router as organizations_router
 from clientele.problems import install_problem_handlers, problem
+from clientele.replicas import ReadYourWritesMiddleware, ReplicaRouter
 from clientele.reports.api import router as reports_router
 from clientele.tickets.api import router as tickets_router
 from clientele.transactions import RequestTransactionMiddleware, document_idempotency
@@ -57,9 +58,13 @@ def create_app(
         app.state.uow_factory = factory
         app.state.authenticator = TokenAuthenticator(factory)
         app.state.settings = settings
+        app.state.engine = engine
+        app.state.replicas = ReplicaRouter.from_settings(settings)
         try:
             yield
         finally:
+            if app.state.replicas is not None:
+                await app.state.replicas.dispose()
             await engine.dispose()
             metrics.release_engine(settings.pool_size)
 
@@ -74,6 +79,7 @@ def create_app(
     )
     install_problem_handlers(app)
     app.add_middleware(RequestTransactionMiddleware)  # Idempotency-Key, audit of admin actions
+    app.add_middleware(ReadYourWritesMiddleware)  # outside it: after the commit, the WAL position
     install_body_limit(app, settings)  # outside the above, so a buffered body is bounded
     app.add_middleware(RequestLogMiddleware)
     api = APIRouter(prefix="/api/v1")
@@ -127,7 +133,12 @@ def _add_health_routes(app: FastAPI) -> None:
                 f"schema is at {current}, this release needs {head}",
                 slug="not-ready",
             )
-        return JSONResponse({"status": "ready", "schema": current})
+        answer: dict[str, Any] = {"status": "ready", "schema": current}
+        if request.app.state.replicas is not None:
+            # Informative only: reads fall back to the primary, so a replica never makes the
+            # server unready.
+            answer["replicas"] = await request.app.state.replicas.describe()
+        return JSONResponse(answer)
 
 
 def app_from_env() -> FastAPI:

@@ -8,7 +8,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from clientele.auth.domain import Actor, Role
 from clientele.auth.service import TokenAuthenticator
 from clientele.errors import DomainError, Forbidden, PreconditionRequired, Unauthenticated
-from clientele.uow import UnitOfWork
+from clientele.replicas import ReplicaRouter, client_lsn
+from clientele.uow import EngineUnitOfWork, UnitOfWork
 from clientele.validation import ETAG_PATTERN, documented
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `clientele tokens create`.")
@@ -37,6 +38,21 @@ async def get_uow(request: Request) -> UnitOfWork:
 
 
 UoW = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+async def get_read_uow(request: Request) -> UnitOfWork:
+    """A unit of work for a read that may be slightly stale (search, lists, history, reports):
+    on a read replica that has replayed the caller's own writes, else on the primary."""
+    replicas: ReplicaRouter | None = request.app.state.replicas
+    if replicas is not None and REQUEST_UOW_FACTORY not in request.scope:
+        wrote = client_lsn(dict(request.headers), request.headers.get("cookie"))
+        replica = await replicas.choose(wrote)
+        if replica is not None:
+            return EngineUnitOfWork(replica.engine)
+    return await get_uow(request)
+
+
+ReadUoW = Annotated[UnitOfWork, Depends(get_read_uow)]
 
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]

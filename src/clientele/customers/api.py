@@ -20,7 +20,7 @@ from clientele.customers.schemas import (
     SearchResults,
 )
 from clientele.customers.search import normalize_legacy_id
-from clientele.deps import Admin, Agent, IfMatch, OptionalIfMatch, UoW, Viewer, etag
+from clientele.deps import Admin, Agent, IfMatch, OptionalIfMatch, ReadUoW, UoW, Viewer, etag
 from clientele.duplicates import service as duplicates_service
 from clientele.duplicates.schemas import LikelyDuplicateRead
 from clientele.errors import InvalidValue
@@ -122,7 +122,7 @@ async def create_customer(
 
 @router.get("", summary="List customers", responses=COMMON_ERRORS)
 async def list_customers(
-    uow: UoW,
+    uow: ReadUoW,
     actor: Viewer,
     filters: Filters,
     limit: Limit = 50,
@@ -141,14 +141,14 @@ async def list_customers(
 
 
 @router.get("/count", summary="Count customers", responses=COMMON_ERRORS)
-async def count_customers(uow: UoW, actor: Viewer, filters: Filters) -> CustomerCount:
+async def count_customers(uow: ReadUoW, actor: Viewer, filters: Filters) -> CustomerCount:
     """How many customers match the same filters as the list."""
     return CustomerCount(count=await service.count_customers(uow, filters=filters))
 
 
 @router.get("/search", summary="Find customers by name, phone or id", responses=COMMON_ERRORS)
 async def search_customers(
-    uow: UoW,
+    uow: ReadUoW,
     actor: Viewer,
     q: Annotated[
         str,

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from clientele.deps import UoW, Viewer
+from clientele.deps import ReadUoW, Viewer
 from clientele.history import service
 from clientele.history.domain import HistoryCursor
 from clientele.history.schemas import HistoryPageRead, TimelineEventRead, TimelineRead, VersionRead
@@ -24,7 +24,7 @@ ERRORS: Responses = {
 @router.get("/{customer_id}/history", summary="A customer's recorded versions", responses=ERRORS)
 async def get_customer_history(
     customer_id: UUID,
-    uow: UoW,
+    uow: ReadUoW,
     actor: Viewer,
     limit: Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")] = 50,
     cursor: Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")] = None,
@@ -46,7 +46,7 @@ async def get_customer_history(
 @router.get("/{customer_id}/timeline", summary="A customer's compact timeline", responses=ERRORS)
 async def get_customer_timeline(
     customer_id: UUID,
-    uow: UoW,
+    uow: ReadUoW,
     actor: Viewer,
     limit: Annotated[int, Query(ge=1, le=200, description="Newest events to return.")] = 50,
 ) -> TimelineRead:

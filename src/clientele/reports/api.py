@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from clientele.deps import Admin, UoW
+from clientele.deps import Admin, ReadUoW
 from clientele.errors import InvalidValue
 from clientele.openapi import COMMON_ERRORS
 from clientele.reports import service
@@ -109,7 +109,7 @@ def _answer(report: BaseModel, items: Sequence[BaseModel], fmt: Format, name: st
     responses={**COMMON_ERRORS, **CSV_ANSWER},
 )
 async def get_top_customers(
-    uow: UoW,
+    uow: ReadUoW,
     actor: Admin,
     start: From = None,
     end: To = None,
@@ -130,7 +130,7 @@ async def get_top_customers(
     responses={**COMMON_ERRORS, **CSV_ANSWER},
 )
 async def list_customers_with_more_tickets(
-    uow: UoW,
+    uow: ReadUoW,
     actor: Admin,
     city: City = None,
     state: State = None,
@@ -166,7 +166,7 @@ async def list_customers_with_more_tickets(
     responses={**COMMON_ERRORS, **CSV_ANSWER},
 )
 async def get_ticket_frequency(
-    uow: UoW,
+    uow: ReadUoW,
     actor: Admin,
     customer_id: UUID | None = None,
     city: City = None,
@@ -196,7 +196,7 @@ async def get_ticket_frequency(
     responses={**COMMON_ERRORS, **CSV_ANSWER},
 )
 async def count_open_tickets_by_tier(
-    uow: UoW, actor: Admin, format: FormatParam = Format.JSON
+    uow: ReadUoW, actor: Admin, format: FormatParam = Format.JSON
 ) -> Any:
     """Open and in-progress tickets, and the customers they belong to, per tier."""
     items = [TierOpenTicketsRead.of(r) for r in await service.open_tickets_by_tier(uow)]
