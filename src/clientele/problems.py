@@ -85,20 +85,26 @@ async def _unstorable_value(request: Request, exc: Exception) -> JSONResponse:
 
 
 _FOREIGN_KEY_VIOLATION = "23503"
+_NOT_NULL_VIOLATION = "23502"
 _KEY_COLUMN = re.compile(r"Key \((\w+)\)=")
 
 
 async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
-    # A reference to a row that does not exist (an unknown organization_id) is the request's
-    # fault; services check the references they know of, this catches the rest. Only the
-    # column is named, never the value.
+    # A reference to a row that does not exist (an unknown organization_id), or null for a
+    # required column, is the request's fault; services check what they know of, this catches
+    # the rest. Only the column is named, never the value.
     assert isinstance(exc, IntegrityError)
-    if getattr(exc.orig, "sqlstate", None) != _FOREIGN_KEY_VIOLATION:
+    state = getattr(exc.orig, "sqlstate", None)
+    diag = getattr(exc.orig, "diag", None)
+    if state == _FOREIGN_KEY_VIOLATION:
+        match = _KEY_COLUMN.search(str(getattr(diag, "message_detail", "") or ""))
+        field = match.group(1) if match else "body"
+        message = "names a record that does not exist"
+    elif state == _NOT_NULL_VIOLATION:  # a PATCH that sets a required field to null
+        field = str(getattr(diag, "column_name", "") or "body")
+        message = "may not be null"
+    else:
         return await _unexpected(request, exc)
-    detail = str(getattr(getattr(exc.orig, "diag", None), "message_detail", "") or "")
-    match = _KEY_COLUMN.search(detail)
-    field = match.group(1) if match else "body"
-    message = "names a record that does not exist"
     return problem(
         422,
         "Invalid value",

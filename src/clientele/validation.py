@@ -4,7 +4,17 @@ OpenAPI document states for them, so clients and fuzzers see the limits the API 
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    EmailStr,
+    Field,
+    GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import core_schema
 
 from clientele.gstin import InvalidGstin, looks_like_gstin, validate_gstin
 from clientele.phones import InvalidPhone, normalize_phone
@@ -25,6 +35,43 @@ _PHONE_SHAPE = re.compile(PHONE_PATTERN)
 def documented(pattern: str) -> dict[str, Any]:
     """`json_schema_extra` stating a pattern that a validator (not pydantic) enforces."""
     return {"pattern": pattern}
+
+
+def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
+    variants = schema.pop("anyOf", None)
+    schema.pop("default", None)
+    if variants is not None:
+        kept = [v for v in variants if v.get("type") != "null"]
+        if len(kept) == 1:
+            schema.update(kept[0])
+        else:
+            schema["anyOf"] = kept
+    return schema
+
+
+def _refuse_null(value: object) -> object:
+    if value is None:
+        raise ValueError("may not be null (leave the field out to keep it)")
+    return value
+
+
+class NotNull:
+    """For a PATCH field that may be left out but not set to null:
+    `name: Annotated[RequiredText500 | None, NOT_NULL] = None`. An explicit null is a 422 and
+    the OpenAPI document shows no null (leaving it out is still allowed)."""
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(_refuse_null, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return _without_null(handler(schema))
+
+
+NOT_NULL = NotNull()
 
 
 def _to_e164(value: str) -> str:
