@@ -23,6 +23,8 @@ from clientele.imports.api import router as imports_router
 from clientele.limits import install_body_limit, install_cors
 from clientele.observability import RequestLogMiddleware, configure_logging
 from clientele.organizations.api import router as organizations_router
+from clientele.privacy.access import AccessLog
+from clientele.privacy.api import router as privacy_router
 from clientele.problems import install_problem_handlers, problem
 from clientele.reports.api import router as reports_router
 from clientele.tickets.api import router as tickets_router
@@ -54,9 +56,16 @@ def create_app(
         app.state.uow_factory = factory
         app.state.authenticator = TokenAuthenticator(factory)
         app.state.settings = settings
+        app.state.access_log = AccessLog(
+            engine,
+            flush_interval_s=settings.access_log_flush_ms / 1000,
+            batch_size=settings.access_log_batch,
+        )
+        app.state.access_log.start()
         try:
             yield
         finally:
+            await app.state.access_log.stop()  # writes what is still buffered
             await engine.dispose()
 
     app = FastAPI(
@@ -81,6 +90,7 @@ def create_app(
     api.include_router(reports_router)
     api.include_router(audit_router)
     api.include_router(duplicates_router)
+    api.include_router(privacy_router)
     app.include_router(api)
     _add_health_routes(app)
     install_web(app)  # the agents' pages at /, static files, security headers

@@ -39,6 +39,12 @@ class Settings:
     login_max_failures_per_ip: int = 20
     login_window_s: int = 900
     idempotency_ttl_s: int = 24 * 3600
+    # Issue #18 (personal data): the retention hold on erasure (0: none), the access log's
+    # retention (>= 365 days) and its batched writes.
+    privacy_retention_days: int = 0
+    access_log_retention_days: int = 400
+    access_log_flush_ms: int = 1000
+    access_log_batch: int = 500
 
     @property
     def uses_embedded_database(self) -> bool:
@@ -63,4 +69,8 @@ def load_settings(*, data_dir: Path | None = None) -> Settings:
         login_max_failures_per_ip=_int_env("CLIENTELE_LOGIN_MAX_FAILURES_PER_IP", 20),
         login_window_s=_int_env("CLIENTELE_LOGIN_WINDOW_S", 900),
         idempotency_ttl_s=_int_env("CLIENTELE_IDEMPOTENCY_TTL_S", 24 * 3600),
+        privacy_retention_days=_int_env("CLIENTELE_PRIVACY_RETENTION_DAYS", 0),
+        access_log_retention_days=_int_env("CLIENTELE_ACCESS_LOG_RETENTION_DAYS", 400),
+        access_log_flush_ms=_int_env("CLIENTELE_ACCESS_LOG_FLUSH_MS", 1000),
+        access_log_batch=_int_env("CLIENTELE_ACCESS_LOG_BATCH", 500),
     )

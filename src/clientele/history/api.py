@@ -3,12 +3,13 @@
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from clientele.deps import UoW, Viewer
 from clientele.history import service
 from clientele.history.domain import HistoryCursor
 from clientele.history.schemas import HistoryPageRead, TimelineEventRead, TimelineRead, VersionRead
+from clientele.privacy.api import reader_of
 from clientele.problems import PROBLEM_MEDIA_TYPE
 
 router = APIRouter(prefix="/customers", tags=["history"])
@@ -30,6 +31,7 @@ async def customer_history(
     customer_id: UUID,
     uow: UoW,
     actor: Viewer,
+    request: Request,
     limit: Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")] = 50,
     cursor: Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")] = None,
 ) -> HistoryPageRead:
@@ -41,6 +43,7 @@ async def customer_history(
         customer_id=customer_id,
         cursor=HistoryCursor.decode(cursor) if cursor else None,
         limit=limit,
+        reader=reader_of(request, actor),
     )
     return HistoryPageRead(
         items=[VersionRead.of(entry) for entry in page.items], next_cursor=page.next_cursor
@@ -52,9 +55,12 @@ async def customer_timeline(
     customer_id: UUID,
     uow: UoW,
     actor: Viewer,
+    request: Request,
     limit: Annotated[int, Query(ge=1, le=200, description="Newest events to return.")] = 50,
 ) -> TimelineRead:
     """For the customer page: creation, name and phone changes, blocks, activations, merges and
     contact changes, newest first. Other edits are in the full history."""
-    events = await service.customer_timeline(uow, customer_id=customer_id, limit=limit)
+    events = await service.customer_timeline(
+        uow, customer_id=customer_id, limit=limit, reader=reader_of(request, actor)
+    )
     return TimelineRead(items=[TimelineEventRead.of(event) for event in events])
