@@ -45,6 +45,8 @@ CONTACT_PERSONAL_FIELDS: tuple[str, ...] = ("name", "role", "phone", "email", "w
 PHONE_FIELDS = frozenset(
     {"primary_phone", "secondary_phone", "whatsapp_number", "phone", "whatsapp"}
 )
+# Fields holding a person's name: each of its words (4+ letters) is searched for as well.
+NAME_FIELDS = frozenset({"name", "display_name", "customer_name", "customer_contact_name"})
 # Fields too generic to search for in other records' text (a city names many people).
 NOT_SEARCHED = frozenset({"city", "state", "tags", "metadata", "blocked_reason", "role"})
 _EMPTY: Mapping[str, Any] = {"tags": [], "metadata": {}}
@@ -161,6 +163,8 @@ class Scrubber:
                         phones.add(digits[-10:])
                     continue
                 texts.add(value)
+                if field in NAME_FIELDS:  # "Orvalda" alone in a ticket title names her too
+                    texts.update(re.split(r"[^\w@.]+", value))
         for value in extra_texts:
             texts.add(value)
         kept = {

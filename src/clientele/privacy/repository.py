@@ -223,6 +223,37 @@ async def erase_customer_versions(conn: AsyncConnection, subject: Subject) -> in
     return int(changed.scalar_one())
 
 
+async def erase_filled_on_survivors(conn: AsyncConnection, subject: Subject) -> int:
+    """Values a merge copied from this customer onto a survivor live on in the survivor's
+    history (the versions while the merge stood): those versions lose exactly those values."""
+    m = merges
+    rows = (
+        await conn.execute(
+            select(m.c.survivor_id, m.c.filled_fields).where(
+                m.c.duplicate_ids.contains([subject.customer_id])
+            )
+        )
+    ).all()
+    total = 0
+    for survivor_id, filled in rows:
+        for field, fill in filled.items():
+            if fill.get("from_customer_id") != str(subject.customer_id):
+                continue
+            changed = await conn.execute(
+                text(
+                    "SELECT clientele_customer_history_redact("
+                    ":id, CAST(:patch AS jsonb), CAST(:where AS jsonb))"
+                ),
+                {
+                    "id": survivor_id,
+                    "patch": json.dumps({field: None}),
+                    "where": json.dumps({field: fill.get("value")}),
+                },
+            )
+            total += int(changed.scalar_one())
+    return total
+
+
 _CONTACT_PLACEHOLDER = literal("Erased contact ") + func.left(cast(customer_contacts.c.id, Text), 8)
 
 
@@ -444,6 +475,7 @@ CUSTOMER_ERASERS: tuple[tuple[str, Eraser], ...] = (
     ("legacy_archive", erase_legacy_archive),
     ("legacy_review_items", erase_review_items),
     ("duplicate_pairs", erase_duplicate_reasons),
+    ("survivor_versions", erase_filled_on_survivors),  # before merges: reads filled values
     ("merges", erase_merge_records),
     ("service_tickets", erase_ticket_texts),
     ("idempotency_keys", erase_idempotency_records),

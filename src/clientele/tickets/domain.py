@@ -208,7 +208,7 @@ class CustomerSummary:
 
     id: UUID
     name: str
-    primary_phone: str
+    primary_phone: str | None
     city: str | None
     state: str | None
     tier: str

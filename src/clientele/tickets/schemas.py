@@ -60,7 +60,10 @@ class CustomerSummaryRead(BaseModel):
 
     id: UUID
     name: str
-    primary_phone: str = Field(examples=["+912223456789"])
+    primary_phone: str | None = Field(
+        examples=["+912223456789"],
+        description="None for a customer with no phone (erased, legacy).",
+    )
     city: str | None
     state: str | None
     tier: str

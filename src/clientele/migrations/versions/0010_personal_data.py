@@ -99,8 +99,11 @@ $$;
 
 -- Overwrite the personal values of every version of one customer: `p_patch` (field -> value)
 -- is laid over each version's row; a blocked_reason that was set becomes '[erased]' (a blocked
--- version keeps a reason, as the table's CHECK wants of the row). Returns the versions changed.
-CREATE FUNCTION clientele_customer_history_redact(p_customer_id uuid, p_patch jsonb)
+-- version keeps a reason, as the table's CHECK wants of the row). With `p_where`, only versions
+-- whose row contains it (values a merge filled on a survivor from the erased customer).
+-- Returns the versions changed.
+CREATE FUNCTION clientele_customer_history_redact(
+    p_customer_id uuid, p_patch jsonb, p_where jsonb DEFAULT NULL)
 RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
@@ -111,7 +114,7 @@ BEGIN
        SET row_data = row_data || p_patch || CASE
                WHEN coalesce(row_data ->> 'blocked_reason', '') <> ''
                THEN '{"blocked_reason": "[erased]"}'::jsonb ELSE '{}'::jsonb END
-     WHERE customer_id = p_customer_id;
+     WHERE customer_id = p_customer_id AND (p_where IS NULL OR row_data @> p_where);
     GET DIAGNOSTICS changed = ROW_COUNT;
     PERFORM set_config('clientele.redacting', '', true);
     RETURN changed;
@@ -136,7 +139,7 @@ $$;
 
 DOWNGRADE = r"""
 DROP FUNCTION clientele_contact_history_redact(uuid, jsonb);
-DROP FUNCTION clientele_customer_history_redact(uuid, jsonb);
+DROP FUNCTION clientele_customer_history_redact(uuid, jsonb, jsonb);
 CREATE OR REPLACE FUNCTION clientele_history_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
