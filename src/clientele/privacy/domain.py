@@ -157,6 +157,8 @@ class Scrubber:
             for field, value in record.items():
                 if not isinstance(value, str) or field in NOT_SEARCHED:
                     continue
+                if value.startswith(_PLACEHOLDER_PREFIXES):  # erasing twice changes nothing
+                    continue
                 if field in PHONE_FIELDS or field.endswith("_phone") or field.endswith("whatsapp"):
                     digits = _digits(value)
                     if len(digits) >= 8:
