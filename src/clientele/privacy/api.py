@@ -59,7 +59,7 @@ async def erase_customer(
         actor=actor.label,
         retention_days=settings.privacy_retention_days,
     )
-    return ErasureRead.of(erasure)
+    return ErasureRead.model_validate(erasure)
 
 
 @router.post(
@@ -79,7 +79,7 @@ async def erase_contact(
         request_ref=body.request_ref,
         actor=actor.label,
     )
-    return ErasureRead.of(erasure)
+    return ErasureRead.model_validate(erasure)
 
 
 @router.get(
@@ -125,6 +125,6 @@ async def access_log(
     page = entries[:limit]
     more = len(entries) > limit
     return AccessLogRead(
-        items=[AccessEntryRead.of(e) for e in page],
+        items=[AccessEntryRead.model_validate(e) for e in page],
         next_cursor=str(page[-1].id) if more and page else None,
     )

@@ -678,20 +678,29 @@ async def release_hold(conn: AsyncConnection, customer_id: UUID) -> bool:
 # The access log
 
 
+# One statement with five array parameters: per-row work stays in PostgreSQL, not in the
+# driver's parameter handling (an executemany of 500 rows cost ~25 us of Python per row).
+_INSERT_ACCESS = text(
+    "INSERT INTO personal_data_access_log"
+    " (occurred_at, actor, action, customer_id, client_address)"
+    " SELECT * FROM unnest(CAST(:occurred_at AS timestamptz[]), CAST(:actor AS text[]),"
+    " CAST(:action AS text[]), CAST(:customer_id AS uuid[]), CAST(:client_address AS text[]))"
+)
+
+
 async def insert_access(conn: AsyncConnection, entries: Sequence["Access"]) -> None:
     """Write a batch of access entries (one statement)."""
     await conn.execute(
-        insert(personal_data_access_log),
-        [
-            {
-                "occurred_at": e.occurred_at,
-                "actor": e.actor[:200],
-                "action": e.action,
-                "customer_id": e.customer_id,
-                "client_address": None if e.client_address is None else e.client_address[:64],
-            }
-            for e in entries
-        ],
+        _INSERT_ACCESS,
+        {
+            "occurred_at": [e.occurred_at for e in entries],
+            "actor": [e.actor[:200] for e in entries],
+            "action": [e.action for e in entries],
+            "customer_id": [e.customer_id for e in entries],
+            "client_address": [
+                None if e.client_address is None else e.client_address[:64] for e in entries
+            ],
+        },
     )
 
 

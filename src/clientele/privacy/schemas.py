@@ -6,9 +6,6 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from clientele.privacy.repository import AccessEntry
-from clientele.privacy.service import Erasure
-
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 RequestRef = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
@@ -28,6 +25,8 @@ class EraseRequest(BaseModel):
 
 
 class ErasureRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from service.Erasure
+
     id: UUID
     subject_type: str = Field(description="`customer` or `contact`.")
     subject_id: UUID
@@ -35,19 +34,10 @@ class ErasureRead(BaseModel):
     erased_at: datetime
     counts: dict[str, int] = Field(description="Rows overwritten, per table.")
 
-    @classmethod
-    def of(cls, erasure: Erasure) -> "ErasureRead":
-        return cls(
-            id=erasure.id,
-            subject_type=erasure.subject_type,
-            subject_id=erasure.subject_id,
-            customer_id=erasure.customer_id,
-            erased_at=erasure.erased_at,
-            counts=erasure.counts,
-        )
-
 
 class AccessEntryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # read from repository.AccessEntry
+
     id: int
     occurred_at: datetime
     actor: str = Field(description="`token:NAME`, `user:NAME` (web) or `cli:OS-USER`.")
@@ -55,16 +45,6 @@ class AccessEntryRead(BaseModel):
         description="What was read: record, record_as_of, history, timeline, export."
     )
     client_address: str | None = Field(description="The client's address, as the server saw it.")
-
-    @classmethod
-    def of(cls, entry: AccessEntry) -> "AccessEntryRead":
-        return cls(
-            id=entry.id,
-            occurred_at=entry.occurred_at,
-            actor=entry.actor,
-            action=entry.action,
-            client_address=entry.client_address,
-        )
 
 
 class AccessLogRead(BaseModel):

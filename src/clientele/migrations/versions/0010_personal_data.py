@@ -28,6 +28,42 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
+# The history guard of revision 0002, and this revision's: the same rule plus the redaction.
+_GUARD = r"""
+CREATE OR REPLACE FUNCTION clientele_history_guard() RETURNS trigger
+LANGUAGE plpgsql AS $$
+__DECLARE__BEGIN
+    IF TG_OP = 'UPDATE'
+       AND to_jsonb(NEW) - 'valid' = to_jsonb(OLD) - 'valid'
+       AND lower(NEW.valid) = lower(OLD.valid)
+       AND NOT upper_inf(NEW.valid)
+       AND (upper_inf(OLD.valid) OR upper(NEW.valid) < upper(OLD.valid))
+    THEN
+        RETURN NEW;
+    END IF;
+__REDACTION__    RAISE EXCEPTION '% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'history rows are written by triggers and never changed or removed';
+END
+$$;
+"""
+_DECLARE = """DECLARE
+    redacting text := coalesce(current_setting('clientele.redacting', true), '');
+    subject text;
+"""
+_REDACTION = """    -- Erasure (revision 0010): only row_data changes, only of the subject being redacted.
+    IF TG_OP = 'UPDATE' AND redacting <> '' THEN
+        subject := CASE TG_TABLE_NAME
+            WHEN 'customer_versions' THEN 'customer:' || (to_jsonb(OLD) ->> 'customer_id')
+            ELSE 'contact:' || (to_jsonb(OLD) ->> 'contact_id') END;
+        IF redacting = subject AND to_jsonb(NEW) - 'row_data' = to_jsonb(OLD) - 'row_data' THEN
+            RETURN NEW;
+        END IF;
+    END IF;
+"""
+GUARD_0010 = _GUARD.replace("__DECLARE__", _DECLARE).replace("__REDACTION__", _REDACTION)
+GUARD_0002 = _GUARD.replace("__DECLARE__", "").replace("__REDACTION__", "")
+
 UPGRADE = r"""
 CREATE TABLE privacy_erasures (
     id UUID PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -68,34 +104,7 @@ CREATE INDEX ix_personal_data_access_log_customer_id
     ON personal_data_access_log (customer_id, occurred_at);
 CREATE INDEX ix_personal_data_access_log_occurred_at ON personal_data_access_log (occurred_at);
 
-CREATE OR REPLACE FUNCTION clientele_history_guard() RETURNS trigger
-LANGUAGE plpgsql AS $$
-DECLARE
-    redacting text := coalesce(current_setting('clientele.redacting', true), '');
-    subject text;
-BEGIN
-    IF TG_OP = 'UPDATE'
-       AND to_jsonb(NEW) - 'valid' = to_jsonb(OLD) - 'valid'
-       AND lower(NEW.valid) = lower(OLD.valid)
-       AND NOT upper_inf(NEW.valid)
-       AND (upper_inf(OLD.valid) OR upper(NEW.valid) < upper(OLD.valid))
-    THEN
-        RETURN NEW;
-    END IF;
-    -- Erasure (revision 0010): only row_data changes, only of the subject being redacted.
-    IF TG_OP = 'UPDATE' AND redacting <> '' THEN
-        subject := CASE TG_TABLE_NAME
-            WHEN 'customer_versions' THEN 'customer:' || (to_jsonb(OLD) ->> 'customer_id')
-            ELSE 'contact:' || (to_jsonb(OLD) ->> 'contact_id') END;
-        IF redacting = subject AND to_jsonb(NEW) - 'row_data' = to_jsonb(OLD) - 'row_data' THEN
-            RETURN NEW;
-        END IF;
-    END IF;
-    RAISE EXCEPTION '% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
-        USING ERRCODE = 'insufficient_privilege',
-              HINT = 'history rows are written by triggers and never changed or removed';
-END
-$$;
+__GUARD__
 
 -- Overwrite the personal values of every version of one customer: `p_patch` (field -> value)
 -- is laid over each version's row; a blocked_reason that was set becomes '[erased]' (a blocked
@@ -135,31 +144,16 @@ BEGIN
     RETURN changed;
 END
 $$;
-"""
+""".replace("__GUARD__", GUARD_0010)
 
 DOWNGRADE = r"""
 DROP FUNCTION clientele_contact_history_redact(uuid, jsonb);
 DROP FUNCTION clientele_customer_history_redact(uuid, jsonb, jsonb);
-CREATE OR REPLACE FUNCTION clientele_history_guard() RETURNS trigger
-LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP = 'UPDATE'
-       AND to_jsonb(NEW) - 'valid' = to_jsonb(OLD) - 'valid'
-       AND lower(NEW.valid) = lower(OLD.valid)
-       AND NOT upper_inf(NEW.valid)
-       AND (upper_inf(OLD.valid) OR upper(NEW.valid) < upper(OLD.valid))
-    THEN
-        RETURN NEW;
-    END IF;
-    RAISE EXCEPTION '% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
-        USING ERRCODE = 'insufficient_privilege',
-              HINT = 'history rows are written by triggers and never changed or removed';
-END
-$$;
+__GUARD_0002__
 DROP TABLE personal_data_access_log;
 DROP TABLE privacy_holds;
 DROP TABLE privacy_erasures;
-"""
+""".replace("__GUARD_0002__", GUARD_0002)
 
 
 def upgrade() -> None:
