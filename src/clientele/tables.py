@@ -5,7 +5,6 @@ these descriptions match what the revisions create.
 """
 
 from sqlalchemy import (
-    CHAR,
     BigInteger,
     Column,
     Date,
@@ -54,31 +53,38 @@ customers = Table(
     metadata,
     _id(),
     Column("organization_id", UUID(as_uuid=True)),
-    Column("customer_type", String(20), nullable=False),
+    Column("customer_type", String(50), nullable=False),
     Column("name", String(500), nullable=False),
-    Column("display_name", String(500)),
-    Column("primary_phone", String(20), nullable=False),
+    # NULL only for inactive customers migrated without a valid phone (revision 0004).
+    Column("primary_phone", String(20)),
     Column("secondary_phone", String(20)),
     Column("whatsapp_number", String(20)),
-    Column("email", String(255)),
+    Column("primary_email", String(255)),
     Column("address_line1", String(500)),
     Column("address_line2", String(500)),
     Column("city", String(100)),
     Column("state", String(100)),
-    Column("pincode", String(10)),
-    Column("country", CHAR(2), nullable=False),
-    Column("gstin", String(15)),
-    Column("tier", String(20), nullable=False),
-    Column("status", String(20), nullable=False),
+    Column("postal_code", String(20)),
+    Column("status", String(50), nullable=False),
     Column("blocked_reason", Text),
-    Column("tags", ARRAY(Text), nullable=False),
     Column("metadata", JSONB, nullable=False),
     Column("version", Integer, nullable=False),
     Column("merged_into_id", UUID(as_uuid=True)),
-    Column("created_by", String(200), nullable=False),
-    Column("updated_by", String(200), nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("updated_by", String(255), nullable=False),
     _timestamp("created_at"),
     _timestamp("updated_at"),
+    # Revision 0006 (the design doc's columns): added or swapped in, so they come last.
+    Column("tax_id", String(50)),
+    Column("registration_number", String(100)),
+    Column("website", String(255)),
+    Column("preferred_language", String(20), server_default=text("'en'")),
+    Column("preferred_contact_method", String(50)),
+    Column("notes", Text),
+    Column("display_name", String(255)),
+    Column("country", String(100), server_default=text("'India'")),
+    Column("tier", String(50)),
+    Column("tags", JSONB, server_default=text("'[]'::jsonb")),
 )
 
 customer_legacy_ids = Table(
@@ -204,8 +210,6 @@ customer_contact_versions = Table(
 )
 
 # Legacy migration support (revision 0004): the review queue and the archive of legacy values.
-# Migrated customers that never had a valid phone are stored inactive without one.
-customers.c.primary_phone.nullable = True
 
 legacy_review_items = Table(
     "legacy_review_items",

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, EmailStr, Field, StringConstraints
 
-from clientele.gstin import InvalidGstin, validate_gstin
+from clientele.gstin import InvalidGstin, looks_like_gstin, validate_gstin
 from clientele.phones import InvalidPhone, normalize_phone
 
 
@@ -15,7 +15,9 @@ def _to_e164(value: str) -> str:
         raise ValueError(str(exc)) from exc
 
 
-def _valid_gstin(value: str) -> str:
+def _valid_tax_id(value: str) -> str:
+    if not looks_like_gstin(value):
+        return value
     try:
         return validate_gstin(value)
     except InvalidGstin as exc:
@@ -52,12 +54,13 @@ RequiredText255 = Annotated[
 RequiredText500 = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)
 ]
-Gstin = Annotated[
+TaxId = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, to_upper=True, max_length=15),
-    AfterValidator(_valid_gstin),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=50),
+    AfterValidator(_valid_tax_id),
     Field(
-        description="15 characters; checksum and state code are checked.",
+        description="A GSTIN (15 characters: checksum and state code are checked) or another "
+        "tax id (PAN, a foreign number), kept as typed.",
         examples=["27AAPFU0939F1ZV"],
     ),
 ]

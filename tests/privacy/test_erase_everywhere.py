@@ -137,7 +137,7 @@ async def _person_through_the_api(
             "primary_phone": "+91 98450 13579",
             "secondary_phone": "080 4123 9876",
             "whatsapp_number": "98860 24680",
-            "email": "zynthwick.o@mailmarker.in",
+            "primary_email": "zynthwick.o@mailmarker.in",
             "address_line1": "Flat 9 Glimmerbrook Residency",
             "address_line2": "Near Vexmoor Temple",
             "city": "Bengaluru",
@@ -150,7 +150,7 @@ async def _person_through_the_api(
     etag = created.headers["ETag"]
     for change in (
         {"name": "Orvalda Zynthwick-Pranequist"},
-        {"email": "orvalda.pq@quillmarker.in", "address_line1": "House 4 Tarnwhistle Layout"},
+        {"primary_email": "orvalda.pq@quillmarker.in", "address_line1": "House 4 Tarnwhistle Layout"},
         {"primary_phone": "+91 99001 86420"},
     ):
         patched = await client.patch(
@@ -195,7 +195,7 @@ async def _person_through_the_api(
         headers=admin,
     )
     assert merged.status_code == 201, merged.text
-    assert "email" in {f["field"] for f in merged.json()["filled_fields"]}
+    assert "primary_email" in {f["field"] for f in merged.json()["filled_fields"]}
     undone = await client.post(f"/api/v1/merges/{merged.json()['id']}/undo", headers=admin)
     assert undone.status_code == 200, undone.text
     return person, first_name_at
@@ -246,7 +246,7 @@ async def test_after_erasing_two_people_a_full_dump_holds_none_of_their_values(l
             )
             assert past.status_code == 200, past.text
             assert past.json()["name"] == placeholder
-            assert past.json()["email"] is None
+            assert past.json()["primary_email"] is None
             history_after = await _history(client, admin, person)
             # Every version is still there (plus the erasure's own), with its time and actor.
             assert len(history_after) == len(history_before) + 1

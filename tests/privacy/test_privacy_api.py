@@ -22,7 +22,7 @@ async def _individual(http, headers, **values) -> str:
         "customer_type": "individual",
         "name": "Anjali Deshpande",
         "primary_phone": "+91 98220 31415",
-        "email": "anjali.d@example.in",
+        "primary_email": "anjali.d@example.in",
         **values,
     }
     created = await http.post("/api/v1/customers", json=body, headers=headers)
@@ -169,7 +169,7 @@ async def test_the_export_holds_the_record_every_version_contacts_and_tickets(ht
 
     assert exported.status_code == 200, exported.text
     document = exported.json()
-    assert document["record"]["email"] == "anjali.d@example.in"
+    assert document["record"]["primary_email"] == "anjali.d@example.in"
     assert [v["operation"] for v in document["versions"]] == ["insert", "update"]
     assert [c["name"] for c in document["contacts"]] == ["Rohan Deshpande"]
     assert [t["id"] for t in document["tickets"]] == [ticket]

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from clientele.db import libpq_url
 
@@ -40,7 +41,11 @@ def _customer_rows(n: int, seed: int, ids: list[Any]) -> Iterator[tuple[Any, ...
     for customer in iter_customers(n=n, seed=seed):
         ids.append(customer.id)
         values = (getattr(customer, column) for column in CUSTOMER_COLUMNS)
-        yield (*(list(v) if isinstance(v, tuple) else v for v in values), DEMO_ACTOR, DEMO_ACTOR)
+        yield (
+            *(Jsonb(list(v)) if isinstance(v, tuple) else v for v in values),
+            DEMO_ACTOR,
+            DEMO_ACTOR,
+        )
 
 
 def _ticket_rows(ids: list[Any], per_customer: float, seed: int) -> Iterator[tuple[Any, ...]]:

@@ -182,7 +182,7 @@ def scenarios(sample: _Sample, queries: list[tuple[str, dict[str, str]]]) -> lis
         return "POST", CUSTOMERS, body
 
     def patch() -> Request:
-        return "PATCH", f"{CUSTOMERS}/{sample.row()[0]}", {"email": "bench@example.com"}
+        return "PATCH", f"{CUSTOMERS}/{sample.row()[0]}", {"primary_email": "bench@example.com"}
 
     def ticket() -> Request:
         active = next(r for r in iter(sample.row, None) if r[5] == "active")

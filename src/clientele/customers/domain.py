@@ -3,6 +3,7 @@
 Pure Python: no web framework, no database. Rules here are tested without PostgreSQL.
 """
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -12,7 +13,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from clientele.errors import AlreadyActive, AlreadyBlocked, Conflict, InvalidValue
-from clientele.gstin import InvalidGstin, validate_gstin
+from clientele.gstin import InvalidGstin, looks_like_gstin, validate_gstin
 from clientele.phones import InvalidPhone, normalize_phone
 
 
@@ -32,12 +33,28 @@ class CustomerStatus(StrEnum):
 
 
 class Tier(StrEnum):
+    """Service priority, highest first (the doc's vip / premium / standard)."""
+
+    VIP = "vip"
+    PREMIUM = "premium"
     STANDARD = "standard"
-    SILVER = "silver"
-    GOLD = "gold"
-    PLATINUM = "platinum"
 
 
+class ContactMethod(StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+    WHATSAPP = "whatsapp"
+
+
+# ISO 639 codes of India's scheduled languages and English; `preferred_language` is one of them.
+LANGUAGES = (
+    "en", "hi", "mr", "ta", "te", "kn", "ml", "bn", "gu", "pa", "or", "as", "ur",
+    "sa", "ks", "sd", "ne", "kok", "mai", "mni", "sat", "doi", "brx",
+)  # fmt: skip
+
+
+INDIA = "India"
+PIN_CODE = re.compile(r"[1-9][0-9]{5}")
 PHONE_FIELDS = ("primary_phone", "secondary_phone", "whatsapp_number")
 REQUIRED_FIELDS = ("customer_type", "name", "primary_phone")
 
@@ -51,15 +68,20 @@ EDITABLE_FIELDS = frozenset(
         "primary_phone",
         "secondary_phone",
         "whatsapp_number",
-        "email",
+        "primary_email",
         "address_line1",
         "address_line2",
         "city",
         "state",
-        "pincode",
+        "postal_code",
         "country",
-        "gstin",
+        "registration_number",
+        "tax_id",
+        "website",
         "tier",
+        "preferred_language",
+        "preferred_contact_method",
+        "notes",
         "tags",
         "metadata",
     }
@@ -86,15 +108,20 @@ class Customer:
     display_name: str | None = None
     secondary_phone: str | None = None
     whatsapp_number: str | None = None
-    email: str | None = None
+    primary_email: str | None = None
     address_line1: str | None = None
     address_line2: str | None = None
     city: str | None = None
     state: str | None = None
-    pincode: str | None = None
-    country: str = "IN"
-    gstin: str | None = None
-    tier: Tier = Tier.STANDARD
+    postal_code: str | None = None
+    country: str | None = INDIA
+    registration_number: str | None = None
+    tax_id: str | None = None
+    website: str | None = None
+    tier: Tier | None = None
+    preferred_language: str | None = "en"
+    preferred_contact_method: ContactMethod | None = None
+    notes: str | None = None
     status: CustomerStatus = CustomerStatus.ACTIVE
     blocked_reason: str | None = None
     tags: tuple[str, ...] = ()
@@ -150,6 +177,8 @@ class Customer:
             raise InvalidValue("reason", "a reason is required to block a customer")
         self.status = CustomerStatus.BLOCKED
         self.blocked_reason = reason.strip()
+        # As the design doc's Block does: the reason also stays readable in the notes.
+        self.notes = "\n".join(filter(None, (self.notes, f"Blocked: {self.blocked_reason}")))
         self.updated_by = actor
 
     def activate(self, *, actor: str) -> None:
@@ -174,12 +203,23 @@ class Customer:
     def _check(self) -> None:
         if not self.name or not self.name.strip():
             raise InvalidValue("name", "name is required")
-        if self.gstin is not None:
+        if self.tax_id is not None and looks_like_gstin(self.tax_id):
             # Checked here, not only in the API schema: the state may change without the GSTIN.
             try:
-                validate_gstin(self.gstin, state=self.state)
+                validate_gstin(self.tax_id, state=self.state)
             except InvalidGstin as exc:
-                raise InvalidValue("gstin", str(exc)) from exc
+                raise InvalidValue("tax_id", str(exc)) from exc
+        if (
+            self.postal_code is not None
+            and self.country == INDIA
+            and not PIN_CODE.fullmatch(self.postal_code)
+        ):
+            raise InvalidValue("postal_code", "an Indian PIN code is 6 digits, not starting with 0")
+        if self.preferred_language is not None and self.preferred_language not in LANGUAGES:
+            raise InvalidValue(
+                "preferred_language",
+                f"not a supported language code; one of {', '.join(LANGUAGES)}",
+            )
         for name in PHONE_FIELDS:
             value = getattr(self, name)
             if name == "primary_phone" and not value and self.status is CustomerStatus.ACTIVE:

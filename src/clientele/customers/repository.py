@@ -25,17 +25,19 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clientele.customers.domain import (
+    ContactMethod,
     Customer,
     CustomerStatus,
     CustomerType,
     Tier,
     customer_field_names,
 )
-from clientele.errors import DuplicatePhone
+from clientele.errors import DuplicatePhone, InvalidValue
 from clientele.pagination import Cursor
 from clientele.tables import customer_legacy_ids, customers
 
 ACTIVE_PHONE_INDEX = "uq_customers_primary_phone_active"
+ORGANIZATION_FK = "fk_customers_organization_id_organizations"
 
 # Built once: the lookup by id is the hottest statement, and a statement object keeps its
 # compiled-cache key, which SQLAlchemy otherwise derives again for each new select().
@@ -62,7 +64,9 @@ def row_to_customer(row: RowMapping) -> Customer:
     values = {name: row[name] for name in customer_field_names()}
     values["customer_type"] = CustomerType(values["customer_type"])
     values["status"] = CustomerStatus(values["status"])
-    values["tier"] = Tier(values["tier"])
+    values["tier"] = None if values["tier"] is None else Tier(values["tier"])
+    method = values["preferred_contact_method"]
+    values["preferred_contact_method"] = None if method is None else ContactMethod(method)
     # History images of old versions may lack the newer columns: tolerate NULL collections.
     values["tags"] = tuple(values["tags"] or ())
     values["metadata"] = values["metadata"] or {}
@@ -130,7 +134,10 @@ async def add(conn: AsyncConnection, customer: Customer) -> Customer:
         )
         .returning(customers)
     )
-    row = (await conn.execute(statement)).mappings().first()
+    try:
+        row = (await conn.execute(statement)).mappings().first()
+    except IntegrityError as exc:
+        raise _unknown_reference(exc) from exc
     if row is None:
         raise await _duplicate_phone(conn, customer.primary_phone)
     return row_to_customer(row)
@@ -189,10 +196,17 @@ async def update(conn: AsyncConnection, customer: Customer, *, expected_version:
     except IntegrityError as exc:
         if ACTIVE_PHONE_INDEX in str(exc.orig):
             raise await _duplicate_phone(conn, customer.primary_phone, exclude=customer.id) from exc
-        raise
+        raise _unknown_reference(exc) from exc
     if row is None:
         raise StaleUpdate(customer.id)
     return row_to_customer(row)
+
+
+def _unknown_reference(exc: IntegrityError) -> Exception:
+    """The organization a customer names does not exist: the caller's input, not a fault."""
+    if ORGANIZATION_FK in str(exc.orig):
+        return InvalidValue("organization_id", "no organization with this id")
+    return exc
 
 
 class StaleUpdate(Exception):

@@ -1,28 +1,67 @@
 """The customer API's request and response bodies (separate create, update and read shapes)."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
-from clientele.customers.domain import Customer, CustomerStatus, CustomerType, Tier
+from clientele.customers.domain import (
+    INDIA,
+    LANGUAGES,
+    PIN_CODE,
+    ContactMethod,
+    Customer,
+    CustomerStatus,
+    CustomerType,
+    Tier,
+)
 from clientele.duplicates.schemas import LikelyDuplicateRead
 from clientele.validation import (
-    Gstin,
     OptionalEmail,
     OptionalPhone,
     Phone,
     RequiredText500,
     Tags,
+    TaxId,
     Text100,
+    Text255,
     Text500,
 )
 
-Pincode = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[1-9][0-9]{5}$")]
-Country = Annotated[
-    str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{2}$")
+PostalCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=20),
+    Field(
+        description="An Indian PIN code (6 digits) when `country` is India.", examples=["400070"]
+    ),
 ]
+Country = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    Field(description="Country name, as the design doc stores it.", examples=["India"]),
+]
+Language = Literal[LANGUAGES]  # type: ignore[valid-type]  # the tuple is the one source
+RegistrationNumber = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    Field(
+        description="Hospital or clinic registration number (as issued).", examples=["MH/2011/0457"]
+    ),
+]
+Website = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
+    Field(examples=["https://sunrisehospital.in"]),
+]
+Notes = Annotated[str, StringConstraints(max_length=10000)]
 Metadata = Annotated[dict[str, Any], Field(max_length=50)]
 
 EXAMPLE: dict[str, Any] = {
@@ -30,14 +69,29 @@ EXAMPLE: dict[str, Any] = {
     "name": "Sunrise Multispeciality Hospital",
     "primary_phone": "022 2345 6789",
     "whatsapp_number": "+91-98765-43210",
-    "email": "biomed@sunrisehospital.in",
+    "primary_email": "biomed@sunrisehospital.in",
     "address_line1": "Plot 12, LBS Marg",
     "city": "Mumbai",
     "state": "Maharashtra",
-    "pincode": "400070",
-    "tier": "gold",
+    "postal_code": "400070",
+    "country": "India",
+    "registration_number": "MH/2011/0457",
+    "tax_id": "27AAPFU0939F1ZV",
+    "website": "https://sunrisehospital.in",
+    "tier": "premium",
+    "preferred_language": "mr",
+    "preferred_contact_method": "whatsapp",
+    "notes": "Biomedical head answers before 11:00.",
     "tags": ["mri", "amc"],
 }
+
+
+def _pin_code_in_india(cls: type, value: str | None, info: ValidationInfo) -> str | None:
+    """A postal code sent with `country` India is a PIN code (the domain checks it again
+    against the stored country when only one of them changes)."""
+    if value is not None and info.data.get("country") == INDIA and not PIN_CODE.fullmatch(value):
+        raise ValueError("an Indian PIN code is 6 digits, not starting with 0")
+    return value
 
 
 class CustomerCreate(BaseModel):
@@ -49,20 +103,27 @@ class CustomerCreate(BaseModel):
     name: RequiredText500
     primary_phone: Phone
     organization_id: UUID | None = None
-    display_name: Text500 | None = None
+    display_name: Text255 | None = None
     secondary_phone: OptionalPhone = None
     whatsapp_number: OptionalPhone = None
-    email: OptionalEmail = None
+    primary_email: OptionalEmail = None
     address_line1: Text500 | None = None
     address_line2: Text500 | None = None
     city: Text100 | None = None
     state: Text100 | None = None
-    pincode: Pincode | None = None
-    country: Country = "IN"
-    gstin: Gstin | None = None
-    tier: Tier = Tier.STANDARD
+    country: Country | None = INDIA
+    postal_code: PostalCode | None = None
+    registration_number: RegistrationNumber | None = None
+    tax_id: TaxId | None = None
+    website: Website | None = None
+    tier: Tier | None = None
+    preferred_language: Language | None = "en"
+    preferred_contact_method: ContactMethod | None = None
+    notes: Notes | None = None
     tags: Tags = Field(default_factory=list)
     metadata: Metadata = Field(default_factory=dict)
+
+    _pin_code = field_validator("postal_code")(_pin_code_in_india)
 
 
 class CustomerUpdate(BaseModel):
@@ -70,27 +131,34 @@ class CustomerUpdate(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"primary_phone": "+91 99876 54321", "tier": "platinum"}]},
+        json_schema_extra={"examples": [{"primary_phone": "+91 99876 54321", "tier": "vip"}]},
     )
 
     customer_type: CustomerType | None = None
     name: RequiredText500 | None = None
     primary_phone: Phone | None = None
     organization_id: UUID | None = None
-    display_name: Text500 | None = None
+    display_name: Text255 | None = None
     secondary_phone: OptionalPhone = None
     whatsapp_number: OptionalPhone = None
-    email: OptionalEmail = None
+    primary_email: OptionalEmail = None
     address_line1: Text500 | None = None
     address_line2: Text500 | None = None
     city: Text100 | None = None
     state: Text100 | None = None
-    pincode: Pincode | None = None
     country: Country | None = None
-    gstin: Gstin | None = None
+    postal_code: PostalCode | None = None
+    registration_number: RegistrationNumber | None = None
+    tax_id: TaxId | None = None
+    website: Website | None = None
     tier: Tier | None = None
+    preferred_language: Language | None = None
+    preferred_contact_method: ContactMethod | None = None
+    notes: Notes | None = None
     tags: Tags | None = None
     metadata: Metadata | None = None
+
+    _pin_code = field_validator("postal_code")(_pin_code_in_india)
 
 
 class BlockRequest(BaseModel):
@@ -114,15 +182,20 @@ class CustomerRead(BaseModel):
     )
     secondary_phone: str | None
     whatsapp_number: str | None
-    email: str | None
+    primary_email: str | None
     address_line1: str | None
     address_line2: str | None
     city: str | None
     state: str | None
-    pincode: str | None
-    country: str
-    gstin: str | None
-    tier: Tier
+    postal_code: str | None
+    country: str | None
+    registration_number: str | None
+    tax_id: str | None
+    website: str | None
+    tier: Tier | None
+    preferred_language: str | None
+    preferred_contact_method: ContactMethod | None
+    notes: str | None
     status: CustomerStatus
     blocked_reason: str | None
     tags: list[str]

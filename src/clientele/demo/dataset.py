@@ -46,13 +46,13 @@ class DemoCustomer:
     primary_phone: str
     secondary_phone: str | None
     whatsapp_number: str | None
-    email: str | None
+    primary_email: str | None
     address_line1: str | None
     address_line2: str | None
     city: str
     state: str
-    pincode: str
-    gstin: str | None
+    postal_code: str
+    tax_id: str | None
     tier: str
     status: str
     blocked_reason: str | None
@@ -436,15 +436,15 @@ _BLOCKED_REASONS = (
     "GST registration cancelled; awaiting new GSTIN",
 )
 _DUPLICATE_REASON = "Duplicate of an existing customer record"
-_TIERS = ("standard",) * 60 + ("silver",) * 22 + ("gold",) * 12 + ("platinum",) * 6
-_GROUP_TIERS = ("silver",) * 3 + ("gold",) * 4 + ("platinum",) * 3
+_TIERS = ("standard",) * 60 + ("premium",) * 34 + ("vip",) * 6
+_GROUP_TIERS = ("premium",) * 7 + ("vip",) * 3
 _TIERS_BY_TYPE = {
     "hospital": _TIERS,
     "clinic": _TIERS,
     "lab": _TIERS,
     "dealer": _TIERS,
-    "manufacturer": ("standard", "silver", "gold", "gold", "platinum"),
-    "individual": ("standard",) * 8 + ("silver",) * 2,
+    "manufacturer": ("standard", "premium", "premium", "premium", "vip"),
+    "individual": ("standard",) * 8 + ("premium",) * 2,
 }
 # fmt: on
 
@@ -677,13 +677,13 @@ class _CustomerFactory:
             primary_phone=primary,
             secondary_phone=secondary,
             whatsapp_number=_whatsapp(rng, primary, primary_is_mobile, secondary),
-            email=self._email(customer_type, name, plan, mailbox_suffix),
+            primary_email=self._email(customer_type, name, plan, mailbox_suffix),
             address_line1=street,
             address_line2=locality,
             city=city.name,
             state=city.state,
-            pincode=pincode,
-            gstin=self._gstin(customer_type, name, city, plan),
+            postal_code=pincode,
+            tax_id=self._gstin(customer_type, name, city, plan),
             tier=rng.choice(_GROUP_TIERS if plan else _TIERS_BY_TYPE[customer_type]),
             status=status,
             blocked_reason=rng.choice(_BLOCKED_REASONS) if status == "blocked" else None,
@@ -710,13 +710,13 @@ class _CustomerFactory:
             primary_phone=original.primary_phone,
             secondary_phone=None,
             whatsapp_number=original.whatsapp_number,
-            email=original.email if rng.random() < 0.5 else None,
+            primary_email=original.primary_email if rng.random() < 0.5 else None,
             address_line1=original.address_line1,
             address_line2=original.address_line2,
             city=original.city,
             state=original.state,
-            pincode=original.pincode,
-            gstin=None,
+            postal_code=original.postal_code,
+            tax_id=None,
             tier="standard",
             status="blocked" if blocked else "inactive",
             blocked_reason=_DUPLICATE_REASON if blocked else None,
@@ -1162,7 +1162,7 @@ class _TicketDraft(NamedTuple):
 def _contacts_for(rng: random.Random, customer: DemoCustomer) -> list[DemoContact]:
     """The people a service desk calls at this customer, on its mail domain when it has one."""
     region = _CITY_BY_NAME[customer.city].region
-    domain = customer.email.partition("@")[2] if customer.email else ""
+    domain = customer.primary_email.partition("@")[2] if customer.primary_email else ""
     own_domain = bool(domain) and domain not in _FREE_MAIL
     contacts = []
     for _ in range(rng.choice(_CONTACTS_PER_CUSTOMER[customer.customer_type])):

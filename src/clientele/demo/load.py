@@ -5,6 +5,7 @@ from operator import attrgetter
 from typing import Any
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from clientele.db import libpq_url
 from clientele.demo.dataset import DemoDataset
@@ -15,8 +16,9 @@ DEMO_ACTOR = "demo:loader"
 ORGANIZATION_COLUMNS = ("id", "name")
 CUSTOMER_COLUMNS = (
     "id", "organization_id", "customer_type", "name", "display_name", "primary_phone",
-    "secondary_phone", "whatsapp_number", "email", "address_line1", "address_line2", "city",
-    "state", "pincode", "gstin", "tier", "status", "blocked_reason", "tags", "created_at",
+    "secondary_phone", "whatsapp_number", "primary_email", "address_line1", "address_line2",
+    "city", "state", "postal_code", "tax_id", "tier", "status", "blocked_reason", "tags",
+    "created_at",
 )  # fmt: skip
 CONTACT_COLUMNS = ("id", "customer_id", "name", "role", "phone", "email", "whatsapp")
 EQUIPMENT_COLUMNS = (
@@ -48,8 +50,8 @@ def _copy(
     count = 0
     with conn.cursor().copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         for row in rows:
-            # Tuples (tags) would be sent as records; PostgreSQL arrays come from lists.
-            values = (list(v) if isinstance(v, tuple) else v for v in read(row))
+            # Tuples (tags) go to JSONB columns as JSON arrays.
+            values = (Jsonb(list(v)) if isinstance(v, tuple) else v for v in read(row))
             copy.write_row((*values, *constants))
             count += 1
             if count % 10_000 == 0:

@@ -24,13 +24,15 @@ FILLABLE_FIELDS = (
     "display_name",
     "secondary_phone",
     "whatsapp_number",
-    "email",
+    "primary_email",
     "address_line1",
     "address_line2",
     "city",
     "state",
-    "pincode",
-    "gstin",
+    "postal_code",
+    "registration_number",
+    "tax_id",
+    "website",
 )
 # Columns an undo writes back from the stored image (bookkeeping columns move forward).
 RESTORED_COLUMNS = tuple(
@@ -47,8 +49,8 @@ MOVED_TABLES = {
 }
 
 MATCH_COLUMNS = """
-    id, name, customer_type, primary_phone, secondary_phone, whatsapp_number, email, gstin,
-    city, state, pincode, address_line1, address_line2
+    id, name, customer_type, primary_phone, secondary_phone, whatsapp_number, primary_email,
+    tax_id, city, state, postal_code, address_line1, address_line2
 """
 
 
@@ -335,8 +337,8 @@ async def customer_summaries(conn: AsyncConnection, ids: Iterable[UUID]) -> dict
     """Every named customer's fields shown side by side in the queue (one statement)."""
     rows = await conn.execute(
         text(
-            "SELECT id, name, customer_type, status, primary_phone, email, city, state, gstin,"
-            " address_line1, pincode, merged_into_id, created_at"
+            "SELECT id, name, customer_type, status, primary_phone, primary_email, city, state,"
+            " tax_id, address_line1, postal_code, merged_into_id, created_at"
             " FROM customers WHERE id = ANY(:ids)"
         ),
         {"ids": list(set(ids))},
@@ -401,7 +403,7 @@ async def online_candidates(
     exclude: UUID | None,
     phones: Sequence[str],
     email: str | None,
-    gstin: str | None,
+    tax_id: str | None,
     core: str | None,
     city: str | None,
     limit: int = 20,
@@ -420,10 +422,10 @@ async def online_candidates(
             branches.append(f"SELECT id FROM customers WHERE {column} = :phone{i}")
     if email:
         params["email"] = email
-        branches.append("SELECT id FROM customers WHERE lower(email) = :email")
-    if gstin:
-        params["gstin"] = gstin
-        branches.append("SELECT id FROM customers WHERE gstin = :gstin")
+        branches.append("SELECT id FROM customers WHERE lower(primary_email) = :email")
+    if tax_id:
+        params["tax_id"] = tax_id
+        branches.append("SELECT id FROM customers WHERE tax_id = :tax_id")
     if core:
         params["core"] = core
         where = "WHERE :core <% name"

@@ -43,12 +43,12 @@ class CustomerBrief(BaseModel):
     customer_type: str
     status: str
     primary_phone: str | None
-    email: str | None
+    primary_email: str | None
     city: str | None
     state: str | None
-    gstin: str | None
+    tax_id: str | None
     address_line1: str | None
-    pincode: str | None
+    postal_code: str | None
     merged_into_id: UUID | None
     created_at: datetime
 

@@ -31,7 +31,7 @@ from clientele.duplicates.matching import (
 )
 from clientele.duplicates.repository import FILLABLE_FIELDS, RESTORED_COLUMNS, QueueRow
 from clientele.errors import Conflict, InvalidValue, NotFound
-from clientele.gstin import InvalidGstin, validate_gstin
+from clientele.gstin import InvalidGstin, looks_like_gstin, validate_gstin
 from clientele.uow import UnitOfWork
 
 MAX_MERGE = 50
@@ -61,11 +61,11 @@ def record_of(row: Any) -> MatchRecord:
         name=row.name or "",
         customer_type=row.customer_type,
         phones=(row.primary_phone, row.secondary_phone, row.whatsapp_number),
-        email=row.email,
-        gstin=row.gstin,
+        email=row.primary_email,
+        gstin=row.tax_id,
         city=row.city,
         state=row.state,
-        pincode=row.pincode,
+        pincode=row.postal_code,
         address=(row.address_line1, row.address_line2),
     )
 
@@ -337,7 +337,7 @@ async def likely_duplicates_of(
             exclude=customer.id,
             phones=sorted(record.phones),
             email=record.email,
-            gstin=record.gstin,
+            tax_id=record.gstin,
             core=core if len(core) >= 3 else None,
             city=(customer.city or "").strip().lower() or None,
         )
@@ -397,11 +397,11 @@ def plan_fills(
             value = dup.get(name)
             if _empty(value):
                 continue
-            if name == "gstin":
+            if name == "tax_id" and looks_like_gstin(str(value)):
                 try:
                     validate_gstin(str(value), state=state or dup.get("state"))
                 except InvalidGstin as exc:
-                    skipped.append(f"gstin {value} of {dup['id']}: {exc}")
+                    skipped.append(f"tax_id {value} of {dup['id']}: {exc}")
                     break
             filled.append(FilledField(name, value, UUID(dup["id"])))
             if name == "state":

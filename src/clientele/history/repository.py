@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import RowMapping, func, select, text
+from sqlalchemy import ARRAY, RowMapping, Text, func, literal_column, select, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clientele.customers.domain import (
@@ -21,12 +22,20 @@ from clientele.tables import customer_contact_versions, customer_versions
 
 # One indexed statement: the exclusion constraint's GiST index on (customer_id, valid) finds the
 # one version whose range contains the time; jsonb_populate_record turns the stored JSON back
-# into a `customers` row with the table's own types.
+# into a `customers` row with the table's own types; `clientele_customer_image` (revision 0006)
+# reads an image stored before the design doc's names in today's names and values.
+# Changed fields under today's names (versions recorded before revision 0006 used older ones).
+_CHANGED_FIELDS = literal_column(
+    "ARRAY(SELECT clientele_customer_field(f) FROM unnest(customer_versions.changed_fields) AS f)",
+    ARRAY(Text),
+)
+
 _AS_OF = text(
     """
     SELECT v.operation AS history_operation, c.*
       FROM customer_versions AS v
-     CROSS JOIN LATERAL jsonb_populate_record(NULL::customers, v.row_data) AS c
+     CROSS JOIN LATERAL
+           jsonb_populate_record(NULL::customers, clientele_customer_image(v.row_data)) AS c
      WHERE v.customer_id = :customer_id AND v.valid @> CAST(:at AS timestamptz)
     """
 )
@@ -66,11 +75,18 @@ async def versions_page(
     """
     v = customer_versions
     start = func.lower(v.c.valid)
+    image = func.clientele_customer_image(v.c.row_data, type_=JSONB)
     numbered = (
         select(
-            v,
+            v.c.customer_id,
+            v.c.valid,
+            v.c.operation,
+            v.c.source,
+            v.c.actor,
+            image.label("row_data"),
+            _CHANGED_FIELDS.label("changed_fields"),
             start.label("valid_from"),
-            func.lag(v.c.row_data).over(order_by=start).label("previous_row"),
+            func.lag(image).over(order_by=start).label("previous_row"),
         )
         .where(v.c.customer_id == customer_id)
         .subquery()

@@ -208,10 +208,10 @@ class CustomerSummary:
 
     id: UUID
     name: str
-    primary_phone: str | None
+    primary_phone: str | None  # None for customers migrated without a valid phone, or erased
     city: str | None
     state: str | None
-    tier: str
+    tier: str | None
     status: str
 
 

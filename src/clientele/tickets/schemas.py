@@ -62,11 +62,12 @@ class CustomerSummaryRead(BaseModel):
     name: str
     primary_phone: str | None = Field(
         examples=["+912223456789"],
-        description="None for a customer with no phone (erased, legacy).",
+        description="E.164. Null only for inactive customers migrated without a valid phone,"
+        " or erased (docs/privacy.md).",
     )
     city: str | None
     state: str | None
-    tier: str
+    tier: str | None = Field(description="vip, premium or standard; null when not set.")
     status: str
 
     @classmethod

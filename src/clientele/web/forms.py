@@ -10,7 +10,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from clientele.customers.domain import REQUIRED_FIELDS, Customer, CustomerType, Tier
+from clientele.customers.domain import (
+    LANGUAGES,
+    REQUIRED_FIELDS,
+    ContactMethod,
+    Customer,
+    CustomerType,
+    Tier,
+)
 from clientele.tickets.domain import Priority
 
 
@@ -18,7 +25,7 @@ from clientele.tickets.domain import Priority
 class Field:
     name: str
     label: str
-    kind: str = "text"  # text, tel, email, select
+    kind: str = "text"  # text, tel, email, select, textarea
     choices: tuple[str, ...] = ()
     hint: str = ""
     wide: bool = False
@@ -35,15 +42,26 @@ CUSTOMER_FIELDS = (
     Field("primary_phone", "Primary phone", "tel", hint="Any format, e.g. 098765 43210"),
     Field("secondary_phone", "Secondary phone", "tel"),
     Field("whatsapp_number", "WhatsApp", "tel"),
-    Field("email", "Email", "email"),
+    Field("primary_email", "Email", "email"),
     Field("display_name", "Display name"),
     Field("address_line1", "Address", wide=True),
     Field("address_line2", "Address (line 2)", wide=True),
     Field("city", "City"),
     Field("state", "State"),
-    Field("pincode", "PIN code", hint="Six digits"),
-    Field("gstin", "GSTIN", hint="15 characters"),
+    Field("postal_code", "PIN code", hint="Six digits in India"),
+    Field("country", "Country"),
+    Field("registration_number", "Registration number"),
+    Field("tax_id", "Tax id (GSTIN)", hint="A GSTIN (15 characters) is checked"),
+    Field("website", "Website"),
+    Field("preferred_language", "Preferred language", "select", LANGUAGES),
+    Field(
+        "preferred_contact_method",
+        "Preferred contact",
+        "select",
+        tuple(m.value for m in ContactMethod),
+    ),
     Field("tags", "Tags", hint="Separated by commas", wide=True),
+    Field("notes", "Notes", "textarea", wide=True),
 )
 CUSTOMER_FIELD_NAMES = tuple(f.name for f in CUSTOMER_FIELDS)
 PRIORITIES = tuple(p.value for p in Priority)

@@ -241,7 +241,7 @@ def _customer_form(
 
 @router.get("/customers/new")
 async def new_customer_page(request: Request, session: AgentSession) -> HTMLResponse:
-    values = {"customer_type": "hospital", "tier": "standard"}
+    values = {"customer_type": "hospital", "country": "India", "preferred_language": "en"}
     return _customer_form(request, session, values=values, errors={}, customer=None)
 
 

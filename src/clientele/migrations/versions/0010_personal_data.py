@@ -1,7 +1,7 @@
 """Personal data (DPDP Act 2023): erasure records, legal holds, the access log, and redaction.
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-04
 
 * `privacy_erasures`: every erasure (of a customer, or of one contact person): who, when, why,
@@ -24,7 +24,7 @@ Create Date: 2026-12-04
 from alembic import op
 
 revision = "0010"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
