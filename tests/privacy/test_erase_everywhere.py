@@ -31,7 +31,7 @@ T0 = datetime(2025, 3, 1, tzinfo=UTC)
 TEXT_MARKERS = [
     "Orvalda", "Zynthwick", "Pranequist", "zynthwick.o@mailmarker.in",
     "orvalda.pq@quillmarker.in", "Glimmerbrook", "Tarnwhistle", "Vexmoor",
-    "Bristleton", "Kavarro", "kavarro.b@contactmarker.in",
+    "Bristleton", "Kavarro", "Yashvelle", "kavarro.b@contactmarker.in",
     "Quendrix", "Ballamoor", "Balamor",
 ]  # fmt: skip
 PHONES = {  # as typed -> the 10-digit national number
@@ -140,6 +140,7 @@ async def _person_through_the_api(
             "primary_email": "zynthwick.o@mailmarker.in",
             "address_line1": "Flat 9 Glimmerbrook Residency",
             "address_line2": "Near Vexmoor Temple",
+            "notes": "Daughter Yashvelle handles the bills",
             "city": "Bengaluru",
         },
         headers={**admin, "Idempotency-Key": f"create-{uuid.uuid4()}"},
