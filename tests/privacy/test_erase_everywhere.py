@@ -151,7 +151,10 @@ async def _person_through_the_api(
     etag = created.headers["ETag"]
     for change in (
         {"name": "Orvalda Zynthwick-Pranequist"},
-        {"primary_email": "orvalda.pq@quillmarker.in", "address_line1": "House 4 Tarnwhistle Layout"},
+        {
+            "primary_email": "orvalda.pq@quillmarker.in",
+            "address_line1": "House 4 Tarnwhistle Layout",
+        },
         {"primary_phone": "+91 99001 86420"},
     ):
         patched = await client.patch(
