@@ -248,3 +248,27 @@ async def _as_redaction(connection, subject: str | None, statement: str, custome
                 text("SELECT set_config('clientele.redacting', :s, true)"), {"s": subject}
             )
         await connection.execute(text(statement), {"id": customer_id})
+
+
+async def test_erasing_a_survivor_erases_the_records_merged_into_it(http, uow_factory):
+    admin = await bearer(uow_factory, Role.ADMIN)
+    survivor = await _individual(http, admin)
+    duplicate = await _individual(
+        http, admin, name="ANJALI DESHPANDE", primary_phone="+91 98220 31416", notes="old record"
+    )
+    merged = await http.post(
+        f"/api/v1/customers/{survivor}/merge", json={"duplicate_ids": [duplicate]}, headers=admin
+    )
+    assert merged.status_code == 201, merged.text
+
+    erased = await http.post(f"/api/v1/customers/{survivor}/erase", json=ERASE, headers=admin)
+
+    assert erased.status_code == 200, erased.text
+    kept = (await http.get(f"/api/v1/customers/{duplicate}", headers=admin)).json()
+    assert kept["name"] == f"Erased customer {duplicate[:8]}"
+    assert kept["notes"] is None
+    assert kept["merged_into_id"] == survivor  # the link stays
+    refused = await http.post(f"/api/v1/customers/{duplicate}/erase", json=ERASE, headers=admin)
+    assert refused.json()["reasons"] == [
+        f"merged into customer {survivor}: undo the merge, or erase that customer"
+    ]

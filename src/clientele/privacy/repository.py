@@ -93,6 +93,20 @@ class Subject:
 # What is held
 
 
+async def merged_into(conn: AsyncConnection, customer_id: UUID) -> list[UUID]:
+    """Customers merged into this one, directly or through others (the same person's records)."""
+    rows = await conn.execute(
+        text(
+            "WITH RECURSIVE merged(id) AS ("
+            "  SELECT id FROM customers WHERE merged_into_id = :id"
+            "  UNION SELECT c.id FROM customers AS c JOIN merged AS m ON c.merged_into_id = m.id)"
+            " SELECT id FROM merged ORDER BY id"
+        ),
+        {"id": customer_id},
+    )
+    return list(rows.scalars().all())
+
+
 async def contact_ids_of(conn: AsyncConnection, customer_id: UUID) -> tuple[UUID, ...]:
     """Every contact the customer has or had (current rows and history)."""
     current = select(customer_contacts.c.id).where(customer_contacts.c.customer_id == customer_id)

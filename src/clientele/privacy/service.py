@@ -83,20 +83,30 @@ async def erase_customer(
         )
         if reasons:
             raise LegalHold(reasons)
-        contact_ids = await repository.contact_ids_of(conn, customer_id)
-        records = await repository.held_records(
-            conn, customer_id=customer_id, contact_ids=contact_ids
-        )
-        subject = repository.Subject(
-            customer_id=customer_id,
-            contact_ids=contact_ids,
-            whole_customer=True,
-            placeholder=customer_placeholder(customer_id),
-            scrubber=Scrubber.of(records),
-            actor=actor,
-            names=_names(records),
-        )
-        counts = {name: await erase(conn, subject) for name, erase in repository.CUSTOMER_ERASERS}
+        # A merge says its duplicates are the same person: their kept rows are erased too.
+        same_person = [customer_id, *await repository.merged_into(conn, customer_id)]
+        contacts = {c: await repository.contact_ids_of(conn, c) for c in same_person}
+        records = [
+            record
+            for c in same_person
+            for record in await repository.held_records(
+                conn, customer_id=c, contact_ids=contacts[c]
+            )
+        ]
+        scrubber, names = Scrubber.of(records), _names(records)
+        counts: dict[str, int] = {}
+        for c in same_person:
+            subject = repository.Subject(
+                customer_id=c,
+                contact_ids=contacts[c],
+                whole_customer=True,
+                placeholder=customer_placeholder(c),
+                scrubber=scrubber,
+                actor=actor,
+                names=names,
+            )
+            for name, erase in repository.CUSTOMER_ERASERS:
+                counts[name] = counts.get(name, 0) + await erase(conn, subject)
         erasure_id, erased_at = await repository.record_erasure(
             conn,
             subject_type="customer",
