@@ -50,7 +50,7 @@ class TicketFrequencyReport(BaseModel):
 
 
 class TierOpenTicketsRead(BaseModel):
-    tier: str
+    tier: str | None
     open: int
     in_progress: int
     total: int

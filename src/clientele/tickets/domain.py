@@ -211,7 +211,7 @@ class CustomerSummary:
     primary_phone: str
     city: str | None
     state: str | None
-    tier: str
+    tier: str | None
     status: str
 
 

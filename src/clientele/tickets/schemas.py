@@ -63,7 +63,7 @@ class CustomerSummaryRead(BaseModel):
     primary_phone: str = Field(examples=["+912223456789"])
     city: str | None
     state: str | None
-    tier: str
+    tier: str | None
     status: str
 
     @classmethod
