@@ -409,3 +409,15 @@ customer_ticket_months = Table(
     Column("tickets", BigInteger, nullable=False),
     comment="Tickets per customer, IST month and status, kept by triggers on service_tickets.",
 )
+
+ticket_tier_counts = Table(
+    "ticket_tier_counts",
+    metadata,
+    Column("tier", String(50)),
+    Column("stripe", SmallInteger, nullable=False),
+    Column("open", BigInteger, nullable=False),
+    Column("in_progress", BigInteger, nullable=False),
+    Column("customers", BigInteger, nullable=False),
+    comment="Open and in-progress tickets, and customers with any, per customer tier and "
+    "stripe; kept by triggers.",
+)

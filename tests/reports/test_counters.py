@@ -28,7 +28,13 @@ async def _ticket_ids(connection):
 async def _sql_write(connection, rng: random.Random, customers: list[str]) -> None:
     ids = await _ticket_ids(connection)
     some = rng.sample(ids, min(len(ids), rng.randint(1, 4))) if ids else []
-    kind = rng.choice(["insert", "status", "move", "time", "delete", "title"])
+    kind = rng.choice(["insert", "status", "move", "time", "delete", "title", "tier"])
+    if kind == "tier":  # open work moves between tier totals
+        await connection.execute(
+            text("UPDATE customers SET tier = :tier WHERE id = ANY(:ids)"),
+            {"tier": rng.choice(["vip", "premium", None]), "ids": rng.sample(customers, 2)},
+        )
+        return
     if kind == "insert" or not some:
         rows = [
             {"c": rng.choice(customers), "at": _moment(rng), "s": rng.choice(STATUSES)}
@@ -211,13 +217,27 @@ def test_concurrent_bulk_writes_in_opposite_orders_neither_deadlock_nor_drift(
         except BaseException as exc:
             errors.append(exc)
 
+    def retier(rounds: int) -> None:
+        try:
+            with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+                for n in range(rounds):
+                    for customer in customers[:10]:
+                        conn.execute(
+                            "UPDATE customers SET tier = %s WHERE id = %s",
+                            (("vip", "premium", None)[n % 3], customer),
+                        )
+        except BaseException as exc:
+            errors.append(exc)
+
     # Each statement touches the same ten customers, listed in opposite orders: the
-    # triggers lock their counters in sorted order, so the writers queue, never deadlock.
+    # triggers lock their counters in sorted order, so the writers queue, never deadlock;
+    # meanwhile the customers change tier (their open work moves between tier totals).
     ascending = sorted(customers)[:10]
     threads = [
         threading.Thread(target=writer, args=(order, 15))
         for order in (ascending, ascending[::-1], ascending, ascending[::-1])
     ]
+    threads.append(threading.Thread(target=retier, args=(6,)))
     for thread in threads:
         thread.start()
     for thread in threads:

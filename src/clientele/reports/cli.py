@@ -54,7 +54,8 @@ def repair(
         return
     verb = "differ" if check else "differed and were rewritten"
     typer.echo(
-        f"{drift.counts} customer counter rows and {drift.months} monthly rollup rows {verb};"
+        f"{drift.counts} customer counter rows, {drift.months} monthly rollup rows and"
+        f" {drift.tiers} tier total rows {verb};"
         f" customers: {', '.join(str(c) for c in drift.customer_ids)}"
     )
     if check:

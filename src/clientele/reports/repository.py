@@ -19,7 +19,6 @@ from sqlalchemy import (
     cast,
     func,
     literal,
-    or_,
     select,
     text,
     union_all,
@@ -32,6 +31,7 @@ from clientele.tables import (
     customer_ticket_months,
     customers,
     service_tickets,
+    ticket_tier_counts,
 )
 from clientele.tickets.domain import CustomerSummary
 from clientele.tickets.period import IST
@@ -41,8 +41,6 @@ from clientele.tickets.repository import customer_summary_columns, to_customer_s
 DAYS_PER_MONTH = 30.4375
 # Listed first, in this order, zeros included; other values follow sorted, then no tier.
 TIER_ORDER = ("vip", "premium", "standard")
-# Ticket frequency without filters reads this many busiest customers first to bound the rate.
-PROBE_FACTOR = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,11 +100,12 @@ class CounterDrift:
 
     counts: int
     months: int
+    tiers: int
     customer_ids: tuple[UUID, ...]
 
     @property
     def exact(self) -> bool:
-        return self.counts == 0 and self.months == 0
+        return self.counts == 0 and self.months == 0 and self.tiers == 0
 
 
 def _month_start(day: date) -> datetime:
@@ -302,6 +301,47 @@ async def customers_with_more_tickets(
     return _customer_tickets(await conn.execute(statement))
 
 
+# Among customers with the same ticket count k, the rate k / max(months since the first
+# ticket, 1) only falls as the first ticket gets older, and is k for everyone whose first
+# ticket is less than a month old (ties, ordered by last ticket). So the best `limit` of each
+# count are the `limit` youngest (first ticket within a month) by last ticket, and the `limit`
+# newest older ones by first ticket: two range reads of ix_customer_ticket_counts_frequency per
+# distinct count (found by a loose index scan); the overall best are among them. Exact, and
+# the cost grows with the number of distinct counts, not customers.
+_FREQUENCY_CANDIDATES = text(
+    """
+    WITH RECURSIVE counts (k) AS (
+        (SELECT tickets FROM customer_ticket_counts WHERE tickets > 0 ORDER BY tickets LIMIT 1)
+        UNION ALL
+        SELECT (SELECT tickets FROM customer_ticket_counts WHERE tickets > counts.k
+                ORDER BY tickets LIMIT 1)
+        FROM counts WHERE counts.k IS NOT NULL
+    ), month_ago (at) AS (
+        SELECT now() - make_interval(secs => 86400 * CAST(:days_per_month AS float8))
+    )
+    SELECT young.* FROM counts, month_ago, LATERAL (
+        SELECT customer_id, tickets, first_ticket_at, last_ticket_at FROM customer_ticket_counts
+        WHERE tickets = counts.k AND first_ticket_at >= month_ago.at
+        ORDER BY last_ticket_at DESC, customer_id LIMIT :limit) young
+    UNION ALL
+    SELECT older.* FROM counts, month_ago, LATERAL (
+        SELECT customer_id, tickets, first_ticket_at, last_ticket_at FROM customer_ticket_counts
+        WHERE tickets = counts.k AND first_ticket_at < month_ago.at
+        ORDER BY first_ticket_at DESC, last_ticket_at DESC, customer_id LIMIT :limit) older
+    """
+)
+
+
+def _frequency_candidates(limit: int) -> Subquery:
+    """Counters rows among which the `limit` most frequent customers are (all time)."""
+    c = customer_ticket_counts.c
+    return (
+        _FREQUENCY_CANDIDATES.bindparams(days_per_month=DAYS_PER_MONTH, limit=limit)
+        .columns(c.customer_id, c.tickets, c.first_ticket_at, c.last_ticket_at)
+        .subquery("candidates")
+    )
+
+
 def _months_between(start: Any, end: Any) -> ColumnElement[Any]:
     return func.greatest(func.extract("epoch", end - start) / (86400 * DAYS_PER_MONTH), 1.0)
 
@@ -321,37 +361,32 @@ async def ticket_frequency(
     last week reads as 3 a month, not 90. Most frequent first; ties by last ticket (all
     time) or by customer id (with a period).
 
-    Without filters or period, a rate is never above the ticket count, so the `limit`-th
-    best rate among the busiest customers bounds which counters rows can qualify
-    (ix_customer_ticket_counts_tickets range) instead of rating every customer.
+    Without filters or period, only `_frequency_candidates` are rated, not every customer.
     """
     c = customer_ticket_counts.c
     filtered = place.city is not None or place.state is not None or customer_id is not None
     if period.whole and not filtered:
-        rate = cast(c.tickets, Float) / _months_between(c.first_ticket_at, func.now())
-        probe = (
-            select(rate.label("rate"))
-            .where(c.tickets > 0)
-            .order_by(c.tickets.desc(), c.customer_id)
-            .limit(limit * PROBE_FACTOR)
-            .subquery("probe")
+        found = _frequency_candidates(limit)
+        rate = cast(found.c.tickets, Float) / _months_between(found.c.first_ticket_at, func.now())
+        # Ranked before the join, so only the winners meet `customers` (by primary key).
+        best = (
+            select(found, rate.label("tickets_per_month"))
+            .order_by(rate.desc(), found.c.last_ticket_at.desc(), found.c.customer_id)
+            .limit(limit)
+            .subquery("best")
         )
-        bound = (
-            select(probe.c.rate).order_by(probe.c.rate.desc()).offset(limit - 1).limit(1)
-        ).scalar_subquery()
-        least_tickets = cast(func.coalesce(func.ceil(bound), 1), BigInteger)
         statement = (
             select(
                 *customer_summary_columns(),
-                c.tickets.label("ticket_count"),
-                c.first_ticket_at,
-                c.last_ticket_at,
-                rate.label("tickets_per_month"),
+                best.c.tickets.label("ticket_count"),
+                best.c.first_ticket_at,
+                best.c.last_ticket_at,
+                best.c.tickets_per_month,
             )
-            .select_from(customer_ticket_counts.join(customers, customers.c.id == c.customer_id))
-            .where(c.tickets >= least_tickets, c.tickets > 0)
-            .order_by(rate.desc(), c.last_ticket_at.desc(), c.customer_id)
-            .limit(limit)
+            .select_from(best.join(customers, customers.c.id == best.c.customer_id))
+            .order_by(
+                best.c.tickets_per_month.desc(), best.c.last_ticket_at.desc(), best.c.customer_id
+            )
         )
     else:
         if filtered:
@@ -417,22 +452,19 @@ def _tier_key(tier: str | None) -> tuple[int, str]:
 async def open_tickets_by_tier(conn: AsyncConnection) -> list[TierOpenTickets]:
     """Not-closed tickets and the customers who have them, per customer tier, whatever the
     tier's values: vip, premium, standard first (zeros included), other values sorted, then
-    customers without a tier as their own group (zeros included). Sums the counters of
-    customers with open work, joined to customers by primary key."""
-    c = customer_ticket_counts.c
-    statement = (
-        select(
-            customers.c.tier,
-            func.sum(c.open).label("open"),
-            func.sum(c.in_progress).label("in_progress"),
-            func.count().label("customers"),
-        )
-        .select_from(customer_ticket_counts.join(customers, customers.c.id == c.customer_id))
-        .where(or_(c.open > 0, c.in_progress > 0))
-        .group_by(customers.c.tier)
-    )
+    customers without a tier as their own group (zeros included). Sums the at most 16
+    stripes per tier of `ticket_tier_counts`: constant work whatever the number of tickets."""
+    k = ticket_tier_counts.c
+    statement = select(
+        k.tier,
+        func.sum(k.open).label("open"),
+        func.sum(k.in_progress).label("in_progress"),
+        func.sum(k.customers).label("customers"),
+    ).group_by(k.tier)
     found = {r["tier"]: r for r in (await conn.execute(statement)).mappings()}
-    tiers = sorted({*TIER_ORDER, None, *found}, key=_tier_key)
+    tiers = sorted(
+        {*TIER_ORDER, None, *(t for t, r in found.items() if r["customers"])}, key=_tier_key
+    )
     answers = []
     for tier in tiers:
         row = found.get(tier)
@@ -459,6 +491,13 @@ _TRUTH_COUNTS = """
 _TRUTH_MONTHS = """
     SELECT customer_id, clientele_ist_month(created_at) AS month, status, count(*) AS tickets
     FROM service_tickets GROUP BY 1, 2, 3"""
+_TRUTH_TIERS = """
+    SELECT c.tier, clientele_tier_stripe(t.customer_id) AS stripe,
+           count(*) FILTER (WHERE t.status = 'open') AS open,
+           count(*) FILTER (WHERE t.status = 'in_progress') AS in_progress,
+           count(DISTINCT t.customer_id) AS customers
+    FROM service_tickets t JOIN customers c ON c.id = t.customer_id
+    WHERE t.status IN ('open', 'in_progress') GROUP BY 1, 2"""
 _COUNTS_FIELDS = "tickets, open, in_progress, first_ticket_at, last_ticket_at"
 _WRONG_COUNTS = f"""
     SELECT coalesce(t.customer_id, c.customer_id) AS customer_id
@@ -472,15 +511,21 @@ _WRONG_MONTHS = f"""
     FROM ({_TRUTH_MONTHS}) t
          FULL JOIN customer_ticket_months m USING (customer_id, month, status)
     WHERE t.tickets IS DISTINCT FROM m.tickets"""  # noqa: S608 - constants
+_WRONG_TIERS = f"""
+    SELECT 1 FROM ({_TRUTH_TIERS}) t
+    FULL JOIN (SELECT * FROM ticket_tier_counts WHERE (open, in_progress, customers) <> (0, 0, 0)) k
+        ON k.tier IS NOT DISTINCT FROM t.tier AND k.stripe = t.stripe
+    WHERE (t.open, t.in_progress, t.customers) IS DISTINCT FROM (k.open, k.in_progress, k.customers)"""  # noqa: S608, E501 - constants
 _DRIFT = f"""
     WITH wrong_counts AS ({_WRONG_COUNTS}), wrong_months AS ({_WRONG_MONTHS})
     SELECT (SELECT count(*) FROM wrong_counts) AS counts,
            (SELECT count(*) FROM wrong_months) AS months,
+           (SELECT count(*) FROM ({_WRONG_TIERS}) w) AS tiers,
            ARRAY(SELECT customer_id FROM (SELECT customer_id FROM wrong_counts UNION
                                           SELECT customer_id FROM wrong_months) w
                  ORDER BY customer_id LIMIT 10) AS customer_ids"""  # noqa: S608 - constants
 _REPAIR = (
-    "LOCK TABLE service_tickets IN SHARE MODE",
+    "LOCK TABLE service_tickets, customers IN SHARE MODE",
     f"""DELETE FROM customer_ticket_counts c
         WHERE c.customer_id IN (SELECT customer_id FROM ({_WRONG_COUNTS}) w)""",  # noqa: S608
     f"""INSERT INTO customer_ticket_counts (customer_id, {_COUNTS_FIELDS})
@@ -494,6 +539,8 @@ _REPAIR = (
         WHERE NOT EXISTS (SELECT 1 FROM customer_ticket_months m
                           WHERE (m.customer_id, m.month, m.status)
                               = (t.customer_id, t.month, t.status))""",  # noqa: S608
+    "DELETE FROM ticket_tier_counts",
+    f"INSERT INTO ticket_tier_counts (tier, stripe, open, in_progress, customers) {_TRUTH_TIERS}",
 )
 
 
@@ -501,7 +548,9 @@ async def counter_drift(conn: AsyncConnection) -> CounterDrift:
     """Compare the kept counters and rollup with a recount of every ticket (one statement;
     reads the whole tickets table)."""
     row = (await conn.execute(text(_DRIFT))).mappings().one()
-    return CounterDrift(int(row["counts"]), int(row["months"]), tuple(row["customer_ids"]))
+    return CounterDrift(
+        int(row["counts"]), int(row["months"]), int(row["tiers"]), tuple(row["customer_ids"])
+    )
 
 
 async def repair_counters(conn: AsyncConnection) -> CounterDrift:

@@ -8,6 +8,10 @@ Create Date: 2026-12-04
   in progress, first and last ticket time. The reports read it instead of counting tickets.
 * `customer_ticket_months`: tickets per customer, month (the first day of the month in IST,
   the reports' days are IST days) and status; rows with zero tickets are deleted.
+* `ticket_tier_counts`: open and in-progress tickets and the customers with any, per customer
+  tier (NULL included) and one of 16 stripes (a hash of the customer): the tier report sums
+  at most 16 rows per tier. A row trigger on `customers` moves a customer's open work when
+  its tier changes.
 * Kept by STATEMENT-level AFTER triggers with transition tables on `service_tickets`
   (INSERT, UPDATE, DELETE; TRUNCATE empties both), so the API, bulk SQL, the CSV import,
   merges and their undo (which re-point `customer_id`) and the legacy application all count.
@@ -55,6 +59,9 @@ COMMENT ON TABLE customer_ticket_counts IS
     'Tickets per customer (total, open, in progress, first and last), kept by triggers on service_tickets.';
 CREATE INDEX ix_customer_ticket_counts_tickets
     ON customer_ticket_counts (tickets DESC, customer_id);
+-- Ticket frequency: per ticket count, customers by first ticket (docs/reports.md).
+CREATE INDEX ix_customer_ticket_counts_frequency
+    ON customer_ticket_counts (tickets, first_ticket_at);
 
 CREATE TABLE customer_ticket_months (
     customer_id UUID NOT NULL
@@ -70,6 +77,47 @@ COMMENT ON TABLE customer_ticket_months IS
 CREATE INDEX ix_customer_ticket_months_month
     ON customer_ticket_months (month, customer_id) INCLUDE (tickets);
 
+-- Open work per customer tier, split in 16 stripes by customer so that concurrent ticket
+-- writes of different customers rarely wait for the same row; the report sums the stripes.
+CREATE TABLE ticket_tier_counts (
+    tier VARCHAR(50),
+    stripe SMALLINT NOT NULL,
+    open BIGINT NOT NULL,
+    in_progress BIGINT NOT NULL,
+    customers BIGINT NOT NULL,
+    CONSTRAINT uq_ticket_tier_counts_tier_stripe UNIQUE NULLS NOT DISTINCT (tier, stripe)
+);
+COMMENT ON TABLE ticket_tier_counts IS
+    'Open and in-progress tickets, and customers with any, per customer tier and stripe; kept by triggers.';
+
+CREATE FUNCTION clientele_tier_stripe(customer_id UUID) RETURNS SMALLINT
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    RETURN (hashtext(customer_id::text) & 15)::smallint;
+
+-- A customer's tier changes: its open work moves between tier totals. Its counters row is
+-- locked first (FOR SHARE), so a ticket statement of the same customer either finished (its
+-- delta is in the row read here) or waits and then reads the new tier.
+CREATE FUNCTION clientele_ticket_counts_tier() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = public, pg_temp AS $fn$
+DECLARE
+    kept customer_ticket_counts%ROWTYPE;
+BEGIN
+    SELECT * INTO kept FROM customer_ticket_counts WHERE customer_id = NEW.id FOR SHARE;
+    IF FOUND AND kept.open + kept.in_progress > 0 THEN
+        INSERT INTO ticket_tier_counts AS t (tier, stripe, open, in_progress, customers)
+        SELECT v.tier, clientele_tier_stripe(NEW.id), v.sign * kept.open,
+               v.sign * kept.in_progress, v.sign
+        FROM (VALUES (OLD.tier, -1), (NEW.tier, 1)) AS v (tier, sign)
+        ORDER BY 1, 2
+        ON CONFLICT (tier, stripe) DO UPDATE SET
+            open = t.open + excluded.open,
+            in_progress = t.in_progress + excluded.in_progress,
+            customers = t.customers + excluded.customers;
+    END IF;
+    RETURN NULL;
+END
+$fn$;
+
 -- `changes` (customer_id, created_at, status, sign) is the statement's net effect, built
 -- from the transition tables; the same delta SQL then runs for every kind of statement.
 CREATE FUNCTION clientele_ticket_counts_apply() RETURNS trigger
@@ -77,6 +125,10 @@ CREATE FUNCTION clientele_ticket_counts_apply() RETURNS trigger
 DECLARE
     changes TEXT;
     removals BOOLEAN := TG_OP <> 'INSERT';
+    ids UUID[];
+    open_delta BIGINT[];
+    working_delta BIGINT[];
+    active_delta INT[];
 BEGIN
     IF TG_OP = 'INSERT' THEN
         changes := 'SELECT customer_id, created_at, status, 1 AS sign FROM clientele_new';
@@ -102,19 +154,34 @@ BEGIN
     END IF;
     changes := 'WITH changes (customer_id, created_at, status, sign) AS (' || changes || ') ';
 
-    EXECUTE changes || $q$
-        INSERT INTO customer_ticket_counts AS c
-            (customer_id, tickets, open, in_progress, first_ticket_at, last_ticket_at)
-        SELECT customer_id, sum(sign), coalesce(sum(sign) FILTER (WHERE status = 'open'), 0),
-               coalesce(sum(sign) FILTER (WHERE status = 'in_progress'), 0),
-               min(created_at) FILTER (WHERE sign > 0), max(created_at) FILTER (WHERE sign > 0)
-        FROM changes GROUP BY customer_id ORDER BY customer_id
-        ON CONFLICT (customer_id) DO UPDATE SET
-            tickets = c.tickets + excluded.tickets,
-            open = c.open + excluded.open,
-            in_progress = c.in_progress + excluded.in_progress,
-            first_ticket_at = least(c.first_ticket_at, excluded.first_ticket_at),
-            last_ticket_at = greatest(c.last_ticket_at, excluded.last_ticket_at)$q$;
+    -- The new counters come back; minus the delta they are the old ones: what the tier
+    -- totals need (open work, and whether the customer has any, before and after).
+    EXECUTE changes || $q$,
+        delta AS (
+            SELECT customer_id, sum(sign) AS tickets,
+                   coalesce(sum(sign) FILTER (WHERE status = 'open'), 0) AS open,
+                   coalesce(sum(sign) FILTER (WHERE status = 'in_progress'), 0) AS in_progress,
+                   min(created_at) FILTER (WHERE sign > 0) AS first_added,
+                   max(created_at) FILTER (WHERE sign > 0) AS last_added
+            FROM changes GROUP BY customer_id),
+        kept AS (
+            INSERT INTO customer_ticket_counts AS c
+                (customer_id, tickets, open, in_progress, first_ticket_at, last_ticket_at)
+            SELECT customer_id, tickets, open, in_progress, first_added, last_added
+            FROM delta ORDER BY customer_id
+            ON CONFLICT (customer_id) DO UPDATE SET
+                tickets = c.tickets + excluded.tickets,
+                open = c.open + excluded.open,
+                in_progress = c.in_progress + excluded.in_progress,
+                first_ticket_at = least(c.first_ticket_at, excluded.first_ticket_at),
+                last_ticket_at = greatest(c.last_ticket_at, excluded.last_ticket_at)
+            RETURNING c.customer_id, c.open, c.in_progress)
+        SELECT array_agg(k.customer_id), array_agg(d.open), array_agg(d.in_progress),
+               array_agg((k.open + k.in_progress > 0)::int
+                         - (k.open - d.open + k.in_progress - d.in_progress > 0)::int)
+        FROM kept k JOIN delta d USING (customer_id)
+        WHERE d.open <> 0 OR d.in_progress <> 0$q$
+        INTO ids, open_delta, working_delta, active_delta;
     IF removals THEN
         -- The rows are locked by the statement above; this statement's snapshot is newer.
         EXECUTE changes || $q$
@@ -131,6 +198,20 @@ BEGIN
             DELETE FROM customer_ticket_counts c
             WHERE c.tickets = 0
               AND c.customer_id IN (SELECT customer_id FROM changes WHERE sign < 0)$q$;
+    END IF;
+
+    IF ids IS NOT NULL THEN
+        -- A new statement: its snapshot sees a tier change committed while this one waited
+        -- for the counters rows (the tier trigger below holds them while it moves totals).
+        INSERT INTO ticket_tier_counts AS t (tier, stripe, open, in_progress, customers)
+        SELECT cu.tier, clientele_tier_stripe(v.id), sum(v.open), sum(v.working), sum(v.active)
+        FROM unnest(ids, open_delta, working_delta, active_delta) AS v (id, open, working, active)
+        JOIN customers cu ON cu.id = v.id
+        GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (tier, stripe) DO UPDATE SET
+            open = t.open + excluded.open,
+            in_progress = t.in_progress + excluded.in_progress,
+            customers = t.customers + excluded.customers;
     END IF;
 
     EXECUTE changes || $q$
@@ -153,6 +234,7 @@ $fn$;
 CREATE FUNCTION clientele_ticket_counts_truncate() RETURNS trigger
     LANGUAGE plpgsql SET search_path = public, pg_temp AS $fn$
 BEGIN
+    DELETE FROM ticket_tier_counts;
     DELETE FROM customer_ticket_months;
     DELETE FROM customer_ticket_counts;
     RETURN NULL;
@@ -160,6 +242,11 @@ END
 $fn$;
 
 LOCK TABLE service_tickets IN SHARE MODE;
+LOCK TABLE customers IN SHARE MODE;
+
+CREATE TRIGGER clientele_ticket_counts_tier AFTER UPDATE OF tier ON customers
+    FOR EACH ROW WHEN (OLD.tier IS DISTINCT FROM NEW.tier)
+    EXECUTE FUNCTION clientele_ticket_counts_tier();
 
 CREATE TRIGGER clientele_ticket_counts_insert AFTER INSERT ON service_tickets
     REFERENCING NEW TABLE AS clientele_new
@@ -182,15 +269,25 @@ FROM service_tickets GROUP BY customer_id;
 INSERT INTO customer_ticket_months (customer_id, month, status, tickets)
 SELECT customer_id, clientele_ist_month(created_at), status, count(*)
 FROM service_tickets GROUP BY 1, 2, 3;
+
+INSERT INTO ticket_tier_counts (tier, stripe, open, in_progress, customers)
+SELECT cu.tier, clientele_tier_stripe(c.customer_id), sum(c.open), sum(c.in_progress), count(*)
+FROM customer_ticket_counts c JOIN customers cu ON cu.id = c.customer_id
+WHERE c.open + c.in_progress > 0
+GROUP BY 1, 2;
 """
 
 DOWNGRADE = """
+DROP TRIGGER clientele_ticket_counts_tier ON customers;
 DROP TRIGGER clientele_ticket_counts_truncate ON service_tickets;
 DROP TRIGGER clientele_ticket_counts_delete ON service_tickets;
 DROP TRIGGER clientele_ticket_counts_update ON service_tickets;
 DROP TRIGGER clientele_ticket_counts_insert ON service_tickets;
 DROP FUNCTION clientele_ticket_counts_truncate();
 DROP FUNCTION clientele_ticket_counts_apply();
+DROP FUNCTION clientele_ticket_counts_tier();
+DROP FUNCTION clientele_tier_stripe(UUID);
+DROP TABLE ticket_tier_counts;
 DROP TABLE customer_ticket_months;
 DROP TABLE customer_ticket_counts;
 DROP FUNCTION clientele_ist_month(TIMESTAMPTZ);
