@@ -42,40 +42,29 @@ CREATE FUNCTION clientele_ist_month(at TIMESTAMPTZ) RETURNS DATE
 COMMENT ON FUNCTION clientele_ist_month(TIMESTAMPTZ) IS
     'The first day of the month (India Standard Time) a moment falls in.';
 
+-- Constraints and indexes are added after the backfill below (one bulk build and one
+-- validating join each, instead of an index insert and a foreign-key probe per row).
 CREATE TABLE customer_ticket_counts (
-    customer_id UUID NOT NULL
-        CONSTRAINT fk_customer_ticket_counts_customer_id_customers
-        REFERENCES customers (id) ON DELETE CASCADE,
+    customer_id UUID NOT NULL,
     tickets BIGINT NOT NULL,
     open BIGINT NOT NULL,
     in_progress BIGINT NOT NULL,
     -- Nullable only because ON CONFLICT checks NOT NULL on the proposed row before it
     -- finds the conflict (a removal-only delta proposes NULLs); never NULL when tickets > 0.
     first_ticket_at TIMESTAMPTZ,
-    last_ticket_at TIMESTAMPTZ,
-    CONSTRAINT pk_customer_ticket_counts PRIMARY KEY (customer_id)
+    last_ticket_at TIMESTAMPTZ
 );
 COMMENT ON TABLE customer_ticket_counts IS
     'Tickets per customer (total, open, in progress, first and last), kept by triggers on service_tickets.';
-CREATE INDEX ix_customer_ticket_counts_tickets
-    ON customer_ticket_counts (tickets DESC, customer_id);
--- Ticket frequency: per ticket count, customers by first ticket (docs/reports.md).
-CREATE INDEX ix_customer_ticket_counts_frequency
-    ON customer_ticket_counts (tickets, first_ticket_at);
 
 CREATE TABLE customer_ticket_months (
-    customer_id UUID NOT NULL
-        CONSTRAINT fk_customer_ticket_months_customer_id_customers
-        REFERENCES customers (id) ON DELETE CASCADE,
+    customer_id UUID NOT NULL,
     month DATE NOT NULL,
     status VARCHAR(50) NOT NULL,
-    tickets BIGINT NOT NULL,
-    CONSTRAINT pk_customer_ticket_months PRIMARY KEY (customer_id, month, status)
+    tickets BIGINT NOT NULL
 );
 COMMENT ON TABLE customer_ticket_months IS
     'Tickets per customer, IST month and status, kept by triggers on service_tickets.';
-CREATE INDEX ix_customer_ticket_months_month
-    ON customer_ticket_months (month, customer_id) INCLUDE (tickets);
 
 -- Open work per customer tier, split in 16 stripes by customer so that concurrent ticket
 -- writes of different customers rarely wait for the same row; the report sums the stripes.
@@ -275,6 +264,22 @@ SELECT cu.tier, clientele_tier_stripe(c.customer_id), sum(c.open), sum(c.in_prog
 FROM customer_ticket_counts c JOIN customers cu ON cu.id = c.customer_id
 WHERE c.open + c.in_progress > 0
 GROUP BY 1, 2;
+
+ALTER TABLE customer_ticket_counts
+    ADD CONSTRAINT pk_customer_ticket_counts PRIMARY KEY (customer_id),
+    ADD CONSTRAINT fk_customer_ticket_counts_customer_id_customers
+        FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE CASCADE;
+CREATE INDEX ix_customer_ticket_counts_tickets
+    ON customer_ticket_counts (tickets DESC, customer_id);
+-- Ticket frequency: per ticket count, customers by first ticket (docs/reports.md).
+CREATE INDEX ix_customer_ticket_counts_frequency
+    ON customer_ticket_counts (tickets, first_ticket_at);
+ALTER TABLE customer_ticket_months
+    ADD CONSTRAINT pk_customer_ticket_months PRIMARY KEY (customer_id, month, status),
+    ADD CONSTRAINT fk_customer_ticket_months_customer_id_customers
+        FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE CASCADE;
+CREATE INDEX ix_customer_ticket_months_month
+    ON customer_ticket_months (month, customer_id) INCLUDE (tickets);
 """
 
 DOWNGRADE = """
