@@ -39,7 +39,8 @@ from clientele.tickets.repository import customer_summary_columns, to_customer_s
 
 # An average month (365.25 / 12 days), for tickets per month.
 DAYS_PER_MONTH = 30.4375
-# Listed first, in this order, zeros included; other values follow sorted, then no tier.
+# Best first (the design doc's vip > premium > standard), zeros included; other values
+# (none today) follow sorted, then customers without a tier (also always listed).
 TIER_ORDER = ("vip", "premium", "standard")
 
 
