@@ -18,6 +18,7 @@ from clientele.config import Settings, load_settings
 from clientele.db import create_engine, resolve_database_url, start_embedded_server
 from clientele.ops.cli import register as register_server_commands
 from clientele.privacy.cli import app as privacy_app
+from clientele.reports.cli import app as reports_app
 from clientele.uow import EngineUnitOfWork
 
 if TYPE_CHECKING:
@@ -601,6 +602,7 @@ legacy_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(legacy_app, name="legacy")
+app.add_typer(reports_app, name="reports")
 
 Format = Annotated[str, typer.Option("--format", help="text or json.")]
 
