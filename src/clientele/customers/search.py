@@ -1,39 +1,15 @@
 """What an agent types into the search box, turned into what the database can match."""
 
-import re
 from dataclasses import dataclass
 from uuid import UUID
 
+from clientele.names.fold import query_words
 from clientele.phones import InvalidPhone, looks_like_phone, normalize_phone
-
-# Abbreviations agents type (and legacy data is full of), expanded to the stored word.
-ABBREVIATIONS = {
-    "hosp": "hospital",
-    "hospl": "hospital",
-    "hsp": "hospital",
-    "hosptl": "hospital",
-    "clin": "clinic",
-    "diag": "diagnostics",
-    "diagn": "diagnostics",
-    "diagnostic": "diagnostics",
-    "ctr": "centre",
-    "cntr": "centre",
-    "center": "centre",
-    "n": "nursing",
-    "nh": "nursing home",
-    "pvt": "private",
-    "ltd": "limited",
-    "mfg": "manufacturing",
-    "&": "and",
-}
-
-_WORD = re.compile(r"[^\W_]+|&", re.UNICODE)
 
 
 def normalize_name_query(text: str) -> str:
-    """Lower-case words, punctuation dropped, abbreviations expanded ("Hosp." -> hospital)."""
-    words = [ABBREVIATIONS.get(word, word) for word in _WORD.findall(text.lower())]
-    return " ".join(words)
+    """Folded words ("Hosp." -> hospital, "D.Y." -> dy), as every reader of names folds them."""
+    return query_words(text)
 
 
 def normalize_legacy_id(raw: str) -> str:

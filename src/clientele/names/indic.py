@@ -60,7 +60,8 @@ def _latin(text: str) -> str:
 def _from_name(name: str) -> str:
     # "DEVANAGARI VOWEL SIGN CANDRA O" -> "o", "DEVANAGARI LETTER KA" -> "k"
     last = name.split()[-1].lower()
-    return last[:-1] if " LETTER " in name and last.endswith("a") and len(last) > 1 else last
+    sound = last[:-1] if " LETTER " in name and last.endswith("a") and len(last) > 1 else last
+    return sound if len(sound) <= 3 else ""  # "GLOTTAL STOP", "SIGN AVAGRAHA": no sound
 
 
 def _candra(name: str) -> str | None:

@@ -31,7 +31,7 @@ WORD_MAP: dict[str, str] = {
     # others
     "med": "medical", "medicals": "medical", "inst": "institute", "mem": "memorial",
     "intl": "international", "svcs": "services", "eqpt": "equipments", "equipment": "equipments",
-    "mfg": "manufacturing", "pvt": "private", "ltd": "limited", "doctor": "dr",
+    "mfg": "manufacturing", "pvt": "private", "ltd": "limited", "doctor": "dr", "scans": "scan",
     # words that say nothing
     "and": "", "the": "", "of": "", "at": "", "s": "",
 }  # fmt: skip
@@ -65,6 +65,7 @@ GENERIC_WORDS = frozenset(
         "equipments", "distributors", "devices", "technologies", "group", "network", "dental",
         "eye", "children", "child", "women", "ent", "diabetes", "ortho", "heart", "cancer",
         "orthopaedic", "family", "dialysis", "ivf", "skin", "physiotherapy", "rehab", "mri", "ct",
+        "sciences", "general",
     }
 )  # fmt: skip
 
