@@ -11,6 +11,7 @@ from clientele.customers.domain import Customer
 from clientele.customers.repository import CustomerFilters, StaleUpdate
 from clientele.customers.search import parse_query
 from clientele.errors import NotFound, StaleVersion
+from clientele.names.fold import place_keys
 from clientele.pagination import Cursor
 from clientele.uow import UnitOfWork
 
@@ -161,9 +162,14 @@ async def search_customers(
             # The database folds the entry itself (abbreviations, transliterations), exactly
             # as it folded the stored names.
             named = await repository.search_by_name(
-                conn, text.strip(), filters=filters, limit=limit
+                conn,
+                query.name_part or text.strip(),
+                filters=filters,
+                limit=limit,
+                place=place_keys(query.place) if query.place else None,
             )
-            hits += [SearchHit(c, round(score, 4), "name") for c, score in named]
+            # A place bonus can lift a score past 1: the order holds it, the score is capped.
+            hits += [SearchHit(c, round(min(score, 1.0), 4), "name") for c, score in named]
     best_first: dict[UUID, SearchHit] = {}
     for hit in hits:
         best_first.setdefault(hit.customer.id, hit)

@@ -11,6 +11,7 @@ indexes.
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 
 from clientele.names.indic import romanize
@@ -116,3 +117,19 @@ def city_key(city: str | None) -> str | None:
         return None
     folded = clean(city)
     return CITY_ALIASES.get(folded, folded) or None
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A place typed with a name: its city spellings (lower case) and its folded words."""
+
+    cities: tuple[str, ...]
+    folded: str
+
+
+def place_keys(place: str) -> Place:
+    """Every spelling of the city `place` may name ("Bombay": bombay, mumbai), and its fold."""
+    typed = " ".join(place.lower().split())
+    key = city_key(place) or typed
+    cities = {typed, key} | {old for old, new in CITY_ALIASES.items() if new == key}
+    return Place(cities=tuple(sorted(cities)), folded=search_key(place))
