@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from clientele.auth.domain import Actor
+from clientele.callerid import repository as callerid
 from clientele.customers import repository
 from clientele.customers.domain import Customer
 from clientele.customers.repository import CustomerFilters, StaleUpdate
@@ -27,6 +28,7 @@ class SearchHit:
     customer: Customer
     score: float
     matched_on: str  # "id", "legacy_id", "phone" or "name"
+    reason: str | None = None  # for a phone: how the customer is reachable on it
 
 
 async def create_customer(uow: UnitOfWork, *, values: Mapping[str, Any], actor: Actor) -> Customer:
@@ -155,8 +157,10 @@ async def search_customers(
             by_legacy = await repository.get_by_legacy_id(conn, query.legacy_id)
             hits += [SearchHit(by_legacy, 1.0, "legacy_id")] if by_legacy is not None else []
         if query.phone is not None:
+            # Any number the customer is or was reachable on (caller ID), with the reason.
             hits += [
-                SearchHit(c, 1.0, "phone") for c in await repository.get_by_phone(conn, query.phone)
+                SearchHit(c.customer, c.confidence, "phone", c.reason)
+                for c in await callerid.callers(conn, query.phone, limit=limit)
             ]
         if query.name is not None:
             # The database folds the entry itself (abbreviations, transliterations), exactly

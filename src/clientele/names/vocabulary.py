@@ -32,6 +32,8 @@ WORD_MAP: dict[str, str] = {
     "med": "medical", "medicals": "medical", "inst": "institute", "mem": "memorial",
     "intl": "international", "svcs": "services", "eqpt": "equipments", "equipment": "equipments",
     "mfg": "manufacturing", "pvt": "private", "ltd": "limited", "doctor": "dr", "scans": "scan",
+    # loanwords as a name in an Indian script romanizes them ("क्लिनिक", "अस्पताल")
+    "klinik": "clinic", "aspatal": "hospital",
     # words that say nothing
     "and": "", "the": "", "of": "", "at": "", "s": "",
 }  # fmt: skip

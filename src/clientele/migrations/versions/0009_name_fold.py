@@ -16,6 +16,9 @@ FOLD_SQL below is a literal copy of what `fold_sql()` made when this revision wa
 that this revision does the same thing forever; tests/names checks the literal is still what
 the module makes (a change to the vocabulary needs a new revision).
 
+It also indexes what caller ID looks numbers up in (contacts' WhatsApp numbers, the phones
+of every history version).
+
 Upgrade: replace the fold functions; rebuild the expression index `ix_customers_search_name`
 CONCURRENTLY (an autocommit block: writes go on; between the two steps the index holds the old
 fold, so a search finds fewer names for the seconds the rebuild takes); refold `search_names`,
@@ -65,7 +68,7 @@ CREATE OR REPLACE FUNCTION clientele_search_normalize(raw text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     SELECT coalesce(string_agg(public.clientele_search_fold(t.word), ' ' ORDER BY t.pos), '')
     FROM unnest(string_to_array((
-        SELECT string_agg(coalesce('{"and": "", "at": "", "center": "centre", "centers": "centre", "centres": "centre", "clin": "clinic", "clinics": "clinic", "cntr": "centre", "ctr": "centre", "diag": "diagnostics", "diagn": "diagnostics", "diagnostic": "diagnostics", "doctor": "dr", "eqpt": "equipments", "equipment": "equipments", "hosp": "hospital", "hospitals": "hospital", "hospl": "hospital", "hosptl": "hospital", "hsp": "hospital", "inst": "institute", "intl": "international", "lab": "laboratory", "laboratories": "laboratory", "labs": "laboratory", "ltd": "limited", "med": "medical", "medicals": "medical", "mem": "memorial", "mfg": "manufacturing", "multispecialty": "multispeciality", "nh": "nursing home", "nsg": "nursing", "of": "", "path": "pathology", "pvt": "private", "s": "", "scans": "scan", "specialty": "speciality", "spl": "speciality", "superspeciality": "super speciality", "superspecialty": "super speciality", "svcs": "services", "the": ""}'::jsonb ->> s.word, s.word), ' ' ORDER BY s.pos)
+        SELECT string_agg(coalesce('{"and": "", "aspatal": "hospital", "at": "", "center": "centre", "centers": "centre", "centres": "centre", "clin": "clinic", "clinics": "clinic", "cntr": "centre", "ctr": "centre", "diag": "diagnostics", "diagn": "diagnostics", "diagnostic": "diagnostics", "doctor": "dr", "eqpt": "equipments", "equipment": "equipments", "hosp": "hospital", "hospitals": "hospital", "hospl": "hospital", "hosptl": "hospital", "hsp": "hospital", "inst": "institute", "intl": "international", "klinik": "clinic", "lab": "laboratory", "laboratories": "laboratory", "labs": "laboratory", "ltd": "limited", "med": "medical", "medicals": "medical", "mem": "memorial", "mfg": "manufacturing", "multispecialty": "multispeciality", "nh": "nursing home", "nsg": "nursing", "of": "", "path": "pathology", "pvt": "private", "s": "", "scans": "scan", "specialty": "speciality", "spl": "speciality", "superspeciality": "super speciality", "superspecialty": "super speciality", "svcs": "services", "the": ""}'::jsonb ->> s.word, s.word), ' ' ORDER BY s.pos)
         FROM unnest(string_to_array(public.clientele_search_clean(raw), ' '))
             WITH ORDINALITY AS s(word, pos)
     ), ' ')) WITH ORDINALITY AS t(word, pos)
@@ -117,6 +120,17 @@ SELECT clientele_search_refresh();
 """
 
 
+# Caller ID (clientele.callerid) looks a number up in contacts' WhatsApp numbers and in every
+# phone a customer's history versions held; the other phone columns are indexed already.
+CALLER_ID_INDEXES = (
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_customer_contacts_whatsapp"
+    " ON customer_contacts (whatsapp) WHERE whatsapp IS NOT NULL",
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_customer_versions_phones ON customer_versions"
+    " USING gin ((ARRAY[row_data ->> 'primary_phone', row_data ->> 'secondary_phone',"
+    " row_data ->> 'whatsapp_number']))",
+)
+
+
 def _rebuild() -> None:
     with op.get_context().autocommit_block():
         op.execute("REINDEX INDEX CONCURRENTLY ix_customers_search_name")
@@ -126,9 +140,21 @@ def _rebuild() -> None:
 def upgrade() -> None:
     op.execute(FOLD_SQL)
     _rebuild()
+    with op.get_context().autocommit_block():
+        for index in ("ix_customer_contacts_whatsapp", "ix_customer_versions_phones"):
+            # A failed concurrent build leaves an INVALID index behind: drop it, build again.
+            op.execute(
+                "DO $$ BEGIN IF EXISTS (SELECT FROM pg_index WHERE NOT indisvalid AND "
+                f"indexrelid = to_regclass('{index}')) THEN DROP INDEX {index}; END IF; END $$"
+            )
+        for statement in CALLER_ID_INDEXES:
+            op.execute(statement)
 
 
 def downgrade() -> None:
+    with op.get_context().autocommit_block():
+        op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_customer_versions_phones")
+        op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_customer_contacts_whatsapp")
     op.execute(OLD_FOLD_SQL)
     op.execute("DROP FUNCTION clientele_search_clean(text)")
     op.execute("DROP FUNCTION clientele_name_romanize(text)")
