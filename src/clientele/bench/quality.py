@@ -100,7 +100,7 @@ def _indic(name: str) -> str | None:
     """The name written letter by letter in Devanagari (ITRANS), as a clerk's system may hold it
     or an agent's phone keyboard types it; None without indic-transliteration (a dev extra)."""
     try:
-        from indic_transliteration import sanscript  # type: ignore[import-untyped]
+        from indic_transliteration import sanscript
     except ImportError:
         return None
     latin = re.sub(r"[^a-z ]", "", name.lower())

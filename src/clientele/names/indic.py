@@ -70,7 +70,7 @@ def _candra(name: str) -> str | None:
 
 def build_table() -> tuple[dict[str, str], str, str, str]:
     """(letters, consonants, signs, nuktas) for every script, from `indic-transliteration`."""
-    from indic_transliteration import sanscript  # type: ignore[import-untyped]
+    from indic_transliteration import sanscript
 
     letters: dict[str, str] = {}
     consonants, signs, nuktas = [], [], []
