@@ -299,7 +299,7 @@ def measure(url: str, query_set: dict[str, Any]) -> dict[str, Any]:
                     parsed = parse_query(q["q"])
                     await repository.search_by_name(
                         conn,
-                        parsed.name_part or q["q"].strip(),
+                        q["q"].strip(),
                         filters=filters,
                         limit=5,
                         place=place_keys(parsed.place) if parsed.place else None,

@@ -32,7 +32,7 @@ class ParsedQuery:
     name: str | None
     # A place typed after the name ("... (Latur)", "... - Malegaon", "..., Baner"): the name
     # part as typed, and the place, which ranks customers of that city (or with that locality
-    # in their name) first.
+    # in their name) first. The name search itself reads the whole entry.
     name_part: str | None = None
     place: str | None = None
 

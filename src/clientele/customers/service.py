@@ -167,7 +167,9 @@ async def search_customers(
             # as it folded the stored names.
             named = await repository.search_by_name(
                 conn,
-                query.name_part or text.strip(),
+                # The whole entry: a locality typed after the name is often part of the name
+                # ("Mahavir Hospital - MP Nagar"), and a word no stored name holds costs nothing.
+                text.strip(),
                 filters=filters,
                 limit=limit,
                 place=place_keys(query.place) if query.place else None,
