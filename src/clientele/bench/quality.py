@@ -302,7 +302,9 @@ def measure(url: str, query_set: dict[str, Any]) -> dict[str, Any]:
                         q["q"].strip(),
                         filters=filters,
                         limit=5,
-                        place=place_keys(parsed.place) if parsed.place else None,
+                        place=place_keys(parsed.place, parsed.name_part or "")
+                        if parsed.place
+                        else None,
                     )
                     sql_times.append(time.perf_counter() - started)
                     await conn.rollback()

@@ -20,6 +20,7 @@ from sqlalchemy import (
     select,
     text,
     tuple_,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
@@ -282,11 +283,28 @@ async def search_by_name(
     full. A `place` typed with the name ranks the customers of that city, or whose name holds
     it ("... - MP Nagar"), first: they score SEARCH_PLACE_BONUS more.
     """
-    names = (
-        func.clientele_search_names(query, limit + SEARCH_NAME_SLACK)
-        .table_valued("search_name", "score")
-        .render_derived(name="names", with_types=False)
-    )
+
+    def ranked(text: str, alias: str) -> Any:
+        return (
+            func.clientele_search_names(text, limit + SEARCH_NAME_SLACK)
+            .table_valued("search_name", "score")
+            .render_derived(name=alias, with_types=False)
+        )
+
+    if place is None or not place.name:
+        names = ranked(query, "names")
+    else:
+        # The whole entry finds names holding the locality ("Mahavir Hospital - MP Nagar"),
+        # the name without the place finds the customer a city was typed for ("Samarpan
+        # Hospital - Patna" must not prefer "Patna Hospital"): each name keeps its best score.
+        both = union_all(
+            select(ranked(query, "whole")), select(ranked(place.name, "named"))
+        ).subquery("both")
+        names = (
+            select(both.c.search_name, func.max(both.c.score).label("score"))
+            .group_by(both.c.search_name)
+            .subquery("names")
+        )
     folded = func.clientele_search_normalize(customers.c.name)
     in_place: ColumnElement[int] = literal(0)
     if place is not None:

@@ -172,7 +172,7 @@ async def search_customers(
                 text.strip(),
                 filters=filters,
                 limit=limit,
-                place=place_keys(query.place) if query.place else None,
+                place=place_keys(query.place, query.name_part or "") if query.place else None,
             )
             # A place bonus can lift a score past 1: the order holds it, the score is capped.
             hits += [SearchHit(c, round(min(score, 1.0), 4), "name") for c, score in named]

@@ -125,11 +125,12 @@ class Place:
 
     cities: tuple[str, ...]
     folded: str
+    name: str = ""  # what was typed before the place, as typed
 
 
-def place_keys(place: str) -> Place:
+def place_keys(place: str, name: str = "") -> Place:
     """Every spelling of the city `place` may name ("Bombay": bombay, mumbai), and its fold."""
     typed = " ".join(place.lower().split())
     key = city_key(place) or typed
     cities = {typed, key} | {old for old, new in CITY_ALIASES.items() if new == key}
-    return Place(cities=tuple(sorted(cities)), folded=search_key(place))
+    return Place(cities=tuple(sorted(cities)), folded=search_key(place), name=name)
