@@ -274,6 +274,9 @@ SEARCH_NAME_SLACK = 20
 SEARCH_REPEAT_DECAY = 0.9
 # What a customer in the place typed with the name ("... (Latur)") scores more than the others.
 SEARCH_PLACE_BONUS = 0.25
+# The name without the place counts this much of its score: a locality typed with a typo
+# ("New Life Hospital - Panta") still prefers the name holding it over the bare name.
+SEARCH_PLACE_NAME_WEIGHT = 0.8
 
 
 async def search_by_name(
@@ -308,8 +311,10 @@ async def search_by_name(
         # The whole entry finds names holding the locality ("Mahavir Hospital - MP Nagar"),
         # the name without the place finds the customer a city was typed for ("Samarpan
         # Hospital - Patna" must not prefer "Patna Hospital"): each name keeps its best score.
+        named = ranked(place.name, "named")
         both = union_all(
-            select(ranked(query, "whole")), select(ranked(place.name, "named"))
+            select(ranked(query, "whole")),
+            select(named.c.search_name, (named.c.score * SEARCH_PLACE_NAME_WEIGHT).label("score")),
         ).subquery("both")
         names = (
             select(both.c.search_name, func.max(both.c.score).label("score"))
