@@ -157,9 +157,10 @@ async def search_customers(
             by_legacy = await repository.get_by_legacy_id(conn, query.legacy_id)
             hits += [SearchHit(by_legacy, 1.0, "legacy_id")] if by_legacy is not None else []
         if query.phone is not None:
-            # Any number the customer is or was reachable on (caller ID), with the reason.
+            # Any number the customer is or was reachable on (caller ID), with the reason. A
+            # phone match scores 1.0 as before; how sure it is, is caller ID's `confidence`.
             hits += [
-                SearchHit(c.customer, c.confidence, "phone", c.reason)
+                SearchHit(c.customer, 1.0, "phone", c.reason)
                 for c in await callerid.callers(conn, query.phone, limit=limit)
             ]
         if query.name is not None:
