@@ -116,6 +116,11 @@ def build_table() -> tuple[dict[str, str], str, str, str]:
     return letters, "".join(consonants), "".join(signs), "".join(nuktas)
 
 
+def _rows(letters: dict[str, str], size: int) -> list[list[tuple[str, str]]]:
+    items = list(letters.items())
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
 def render_table() -> str:
     """The source of `indic_table.py`."""
     letters, consonants, signs, nuktas = build_table()
@@ -127,9 +132,11 @@ def render_table() -> str:
         f"CONSONANTS = {consonants!r}",
         f"SIGNS = {signs!r}",
         f"NUKTAS = {nuktas!r}",
+        "# fmt: off",
         "LETTERS: dict[str, str] = {",
-        *(f"    {k!r}: {v!r}," for k, v in letters.items()),
+        *("    " + " ".join(f"{k!r}: {v!r}," for k, v in row) for row in _rows(letters, 8)),
         "}",
+        "# fmt: on",
         "",
     ]
     return "\n".join(lines)
