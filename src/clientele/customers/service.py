@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from clientele import metrics
 from clientele.auth.domain import Actor
 from clientele.callerid import repository as callerid
 from clientele.customers import repository
@@ -142,6 +143,7 @@ async def count_customers(uow: UnitOfWork, *, filters: CustomerFilters) -> int:
         return await repository.count(uow.connection, filters)
 
 
+@metrics.timed_search
 async def search_customers(
     uow: UnitOfWork, *, text: str, filters: CustomerFilters, limit: int
 ) -> list[SearchHit]:
