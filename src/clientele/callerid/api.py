@@ -34,7 +34,7 @@ class CallerIdResults(BaseModel):
 
 
 @router.get("/caller-id", summary="Who is calling", responses=COMMON_ERRORS)
-async def caller_id(
+async def get_callers(
     uow: UoW,
     actor: Viewer,
     number: Annotated[
