@@ -175,7 +175,10 @@ async def search_customers(
     return SearchResults(
         items=[
             SearchHitRead(
-                customer=CustomerRead.of(h.customer), score=h.score, matched_on=h.matched_on
+                customer=CustomerRead.of(h.customer),
+                score=h.score,
+                matched_on=h.matched_on,
+                reason=h.reason,
             )
             for h in hits
         ]
