@@ -1,11 +1,11 @@
 import psycopg
 
 from clientele import schema
-from clientele.cli import _migrate_legacy_demo
+from clientele.cli.serve import migrate_legacy_demo
 
 
 def test_the_demo_migrates_messy_legacy_tickets_into_a_current_schema(empty_legacy_url):
-    _migrate_legacy_demo(empty_legacy_url, 60)
+    migrate_legacy_demo(empty_legacy_url, 60)
 
     assert schema.is_current(empty_legacy_url)
     with psycopg.connect(empty_legacy_url) as conn:

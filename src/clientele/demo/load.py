@@ -83,3 +83,15 @@ def has_customers(url: str) -> bool:
     """True when the database already holds customers (the demo then loads nothing)."""
     with psycopg.connect(libpq_url(url)) as conn:
         return conn.execute("SELECT EXISTS (SELECT FROM customers)").fetchone() == (True,)
+
+
+def has_table(url: str, name: str) -> bool:
+    """True when a table (or view) of that name is in the database's current schema."""
+    with psycopg.connect(libpq_url(url)) as conn:
+        return conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone() == (True,)
+
+
+def refresh_search(url: str) -> None:
+    """Recount search word frequencies after a bulk load (writes only add new words)."""
+    with psycopg.connect(libpq_url(url)) as conn:
+        conn.execute("SELECT clientele_search_refresh()")

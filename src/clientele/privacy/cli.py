@@ -6,18 +6,20 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 import typer
 from fastapi.encoders import jsonable_encoder
 from rich.console import Console
 
+from clientele.cli.common import DataDir, cli_actor, current_database
 from clientele.config import Settings
-from clientele.uow import UnitOfWork
-
-if TYPE_CHECKING:
-    from clientele.privacy.access import AccessLog
+from clientele.db import create_engine
+from clientele.errors import DomainError
+from clientele.privacy import service
+from clientele.privacy.access import AccessLog, Reader
+from clientele.uow import EngineUnitOfWork, UnitOfWork
 
 app = typer.Typer(
     help="Personal data (DPDP Act 2023): erase, export, legal holds, access-log retention.",
@@ -25,15 +27,6 @@ app = typer.Typer(
 )
 err = Console(stderr=True)
 T = TypeVar("T")
-
-DataDir = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir",
-        help="Where the embedded PostgreSQL keeps its data (when CLIENTELE_DATABASE_URL is unset).",
-        envvar="CLIENTELE_DATA_DIR",
-    ),
-]
 
 
 @dataclass(frozen=True)
@@ -43,21 +36,14 @@ class Context:
     settings: Settings
     uow: UnitOfWork
     actor: str
-    log: "AccessLog"
+    log: AccessLog
 
 
 def _run(data_dir: Path | None, work: Callable[[Context], Awaitable[T]]) -> T:
     """Run one use case against the configured database; a refused one exits 1 with why.
     Reads the work logs through `Context.log` are written before the command ends."""
-    from clientele import cli
-    from clientele.db import create_engine
-    from clientele.errors import DomainError
-    from clientele.privacy.access import AccessLog
-    from clientele.uow import EngineUnitOfWork
-
-    settings, url = cli._database(data_dir)
-    cli._require_current_schema(url, upgrade=settings.uses_embedded_database)
-    actor = cli._cli_actor().label
+    settings, url = current_database(data_dir)
+    actor = cli_actor().label
 
     async def go() -> T:
         engine = create_engine(url, settings)
@@ -92,7 +78,6 @@ def erase(
 ) -> None:
     """Overwrite an individual's (or a contact person's) personal data everywhere the database
     holds it; prints what was overwritten. Refused under a legal hold (listed)."""
-    from clientele.privacy import service
 
     async def work(ctx: Context) -> service.Erasure:
         if contact:
@@ -119,8 +104,6 @@ def export(
     data_dir: DataDir = None,
 ) -> None:
     """Everything held about a person, as one JSON document (the read is access-logged)."""
-    from clientele.privacy import service
-    from clientele.privacy.access import Reader
 
     async def work(ctx: Context) -> dict[str, Any]:
         reader = Reader(ctx.log, ctx.actor, "local")
@@ -141,7 +124,6 @@ def hold(
     data_dir: DataDir = None,
 ) -> None:
     """Place an explicit legal hold: erasure is refused until it is released."""
-    from clientele.privacy import service
 
     async def work(ctx: Context) -> None:
         await service.place_hold(ctx.uow, customer_id=customer_id, reason=reason, actor=ctx.actor)
@@ -153,7 +135,6 @@ def hold(
 @app.command("release")
 def release(customer_id: UUID, data_dir: DataDir = None) -> None:
     """Lift the explicit legal hold."""
-    from clientele.privacy import service
 
     async def work(ctx: Context) -> bool:
         return await service.release_hold(ctx.uow, customer_id=customer_id)
@@ -173,7 +154,6 @@ def prune_access_log(
     data_dir: DataDir = None,
 ) -> None:
     """Delete access-log entries older than the retention (run daily, e.g. from cron)."""
-    from clientele.privacy import service
 
     async def work(ctx: Context) -> int:
         keep = ctx.settings.access_log_retention_days if days is None else days
