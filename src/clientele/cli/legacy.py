@@ -12,6 +12,7 @@ from clientele import schema
 from clientele.cli.common import DataDir, database, err, stage_progress
 from clientele.legacy import ddl
 from clientele.legacy.finalize import finalize
+from clientele.legacy.lint import statements_for_lint
 from clientele.legacy.migrate import migrate
 from clientele.legacy.plan import build_plan
 from clientele.legacy.rollback import rollback
@@ -75,7 +76,7 @@ def legacy_migrate(
 ) -> None:
     """Expand: new tables, customers resolved and linked, constraints added online. Resumable."""
     if print_ddl:
-        for phase_name, statement in ddl.statements_for_lint():
+        for phase_name, statement in statements_for_lint():
             typer.echo(f"-- {phase_name}\nSET lock_timeout = '{lock_timeout_ms}ms';\n"
                        f"SET statement_timeout = '60s';\n{statement};\n")  # fmt: skip
         return

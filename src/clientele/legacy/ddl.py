@@ -22,7 +22,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import psycopg
@@ -683,18 +683,3 @@ def run_steps(
         if on_step is not None:
             on_step(step)
     return ran
-
-
-def statements_for_lint() -> Iterator[tuple[str, str]]:
-    """(phase, statement) for every DDL statement the tool runs on live tables (for squawk)."""
-    from clientele.legacy.finalize import contract_steps
-    from clientele.legacy.rollback import rollback_steps
-
-    for step in [*expand_steps(), sweep_index_step(), drop_sweep_index_step(),
-                 *after_backfill_steps()]:  # fmt: skip
-        yield "migrate", step.sql
-    for step in contract_steps(unique_name="service_tickets_ticket_number_key",
-                                        equipment_fk_name="service_tickets_equipment_id_fkey"):  # fmt: skip
-        yield "finalize", step.sql
-    for step in rollback_steps():
-        yield "rollback", step.sql

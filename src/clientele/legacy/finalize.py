@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from clientele import schema
 from clientele.legacy import ddl, verify
-from clientele.legacy.migrate import (
+from clientele.legacy.state import (
     LEGACY_REVISION,
     Conn,
     column_type,

@@ -10,9 +10,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
-from clientele.legacy.ddl import statements_for_lint
+from clientele.legacy import ddl
+from clientele.legacy.finalize import contract_steps
+from clientele.legacy.rollback import rollback_steps
 
 # Why each rule is excluded (per phase). Everything else squawk checks stays on.
 EXCLUDES: dict[str, dict[str, str]] = {
@@ -40,6 +43,21 @@ EXCLUDES: dict[str, dict[str, str]] = {
     },
 }
 HEADER = "SET lock_timeout = '500ms';\nSET statement_timeout = '60s';\n\n"
+
+
+def statements_for_lint() -> Iterator[tuple[str, str]]:
+    """(phase, statement) for every DDL statement the tool runs on live tables (for squawk)."""
+    for step in [*ddl.expand_steps(), ddl.sweep_index_step(), ddl.drop_sweep_index_step(),
+                 *ddl.after_backfill_steps()]:  # fmt: skip
+        yield "migrate", step.sql
+    contract = contract_steps(
+        unique_name="service_tickets_ticket_number_key",
+        equipment_fk_name="service_tickets_equipment_id_fkey",
+    )
+    for step in contract:
+        yield "finalize", step.sql
+    for step in rollback_steps():
+        yield "rollback", step.sql
 
 
 def write_phase_files(directory: Path) -> dict[str, Path]:

@@ -35,7 +35,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-import psycopg
 from psycopg import errors
 from psycopg.types.json import Jsonb
 
@@ -48,13 +47,21 @@ from clientele.legacy.resolve import (
     TicketRow,
     resolve,
 )
+from clientele.legacy.state import (
+    LEGACY_REVISION,
+    STATE_DDL,
+    Conn,
+    column_type,
+    get_state,
+    schema_is_stamped,
+    set_state,
+    table_exists,
+)
 
 log = logging.getLogger(__name__)
 
-Conn = psycopg.Connection[tuple[Any, ...]]
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
-LEGACY_REVISION = "0004"
 ACTOR = "legacy-migration"
 EXTENSIONS = ("pg_trgm", "btree_gist")
 
@@ -83,69 +90,6 @@ class MigrateReport:
             "longest_hold_ms": round(pacer.longest_s * 1000),
             "last_size": pacer.size,
         }
-
-
-# --- state ---------------------------------------------------------------------------------
-
-STATE_DDL = f"""
-CREATE TABLE IF NOT EXISTS {ddl.STATE_TABLE} (
-    key TEXT PRIMARY KEY,
-    value JSONB NOT NULL,
-    updated_at TIMESTAMPTZ NOT NULL DEFAULT now()
-)"""
-
-
-def table_exists(conn: Conn, name: str) -> bool:
-    """True when a table (or view) of that name is in the current schema."""
-    row = conn.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()
-    return bool(row and row[0])
-
-
-def column_type(conn: Conn, table: str, column: str) -> str | None:
-    """The column's type (`uuid`, `character varying`), None when it does not exist."""
-    row = conn.execute(
-        "SELECT data_type FROM information_schema.columns WHERE table_schema = current_schema()"
-        " AND table_name = %s AND column_name = %s",
-        (table, column),
-    ).fetchone()
-    return None if row is None else str(row[0])
-
-
-def get_state(conn: Conn, key: str) -> Any:
-    """A value of the state table, None when unset or when there is no state table."""
-    if not table_exists(conn, ddl.STATE_TABLE):
-        return None
-    row = conn.execute(f"SELECT value FROM {ddl.STATE_TABLE} WHERE key = %s", (key,)).fetchone()
-    return None if row is None else row[0]
-
-
-def set_state(conn: Conn, key: str, value: Any) -> None:
-    """Record a value; a value already recorded is not rewritten (a re-run changes nothing)."""
-    conn.execute(
-        f"INSERT INTO {ddl.STATE_TABLE} (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE"
-        f" SET value = excluded.value, updated_at = now()"
-        f" WHERE {ddl.STATE_TABLE}.value IS DISTINCT FROM excluded.value",
-        (key, Jsonb(value)),
-    )
-
-
-def phase(conn: Conn) -> str:
-    """`legacy` (never migrated), `expanded` (migrate ran, maybe partly), `finalized`, or `clientele`."""
-    ticket_id_type = column_type(conn, "service_tickets", "customer_id")
-    if column_type(conn, "service_tickets", ddl.TICKET_REF) is not None:
-        return "expanded"  # also half-way through finalize (customer_id dropped, not renamed)
-    if ticket_id_type is None:
-        return "missing"
-    if ticket_id_type == "uuid":
-        return "finalized" if schema_is_stamped(conn) else "clientele"
-    if table_exists(conn, ddl.STATE_TABLE) or table_exists(conn, "customers"):
-        return "expanded"
-    return "legacy"
-
-
-def schema_is_stamped(conn: Conn) -> bool:
-    """True when the database carries an Alembic version (a Clientele schema)."""
-    return table_exists(conn, "alembic_version")
 
 
 # --- reading the legacy rows ---------------------------------------------------------------

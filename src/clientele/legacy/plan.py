@@ -4,8 +4,9 @@ from collections import Counter
 from typing import Any
 
 from clientele.legacy import ddl
-from clientele.legacy.migrate import Conn, compute_resolution, phase, table_exists
+from clientele.legacy.migrate import compute_resolution
 from clientele.legacy.resolve import Resolution
+from clientele.legacy.state import Conn, phase, table_exists
 
 
 def build_plan(conn: Conn) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from clientele import schema
 from clientele.legacy import ddl
-from clientele.legacy.migrate import (
+from clientele.legacy.state import (
     LEGACY_REVISION,
     Conn,
     get_state,

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from clientele.legacy import ddl
-from clientele.legacy.migrate import Conn, get_state, phase, table_exists
+from clientele.legacy.state import Conn, get_state, phase, table_exists
 
 E164 = r"^\+[1-9][0-9]{6,14}$"
 
