@@ -28,8 +28,8 @@ ALLOWLIST: dict[tuple[str, str], str] = {
     # value is a bound %s parameter.
     ("legacy/ddl.py", "_drop_invalid_index"): "index name from ddl constants",
     ("legacy/finalize.py", "_walk"): "table name from the finalize step list",
-    ("legacy/migrate.py", "get_state"): "ddl.STATE_TABLE constant",
-    ("legacy/migrate.py", "set_state"): "ddl.STATE_TABLE constant",
+    ("legacy/state.py", "get_state"): "ddl.STATE_TABLE constant",
+    ("legacy/state.py", "set_state"): "ddl.STATE_TABLE constant",
     ("legacy/migrate.py", "link_tickets"): "ddl.TICKET_REF constant",
     ("legacy/migrate.py", "sweep_unlinked"): "ddl.TICKET_REF constant",
     ("legacy/rollback.py", "_drop_new_tables"): "table names from ddl constants",
