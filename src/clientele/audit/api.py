@@ -1,7 +1,5 @@
 """GET /api/v1/audit: the audit trail, newest first (admin)."""
 
-import base64
-import binascii
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -12,6 +10,7 @@ from clientele.audit import repository
 from clientele.deps import Admin, UoW
 from clientele.errors import InvalidValue
 from clientele.openapi import COMMON_ERRORS
+from clientele.pagination import decode_token, encode_token
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -33,18 +32,15 @@ class AuditPageRead(BaseModel):
 
 
 def _encode(event_id: int) -> str:
-    return base64.urlsafe_b64encode(f"audit:{event_id}".encode()).decode().rstrip("=")
+    return encode_token(["audit", event_id])
 
 
 def _decode(token: str) -> int:
-    try:
-        raw = base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode()).decode()
-        prefix, _, number = raw.partition(":")
-        if prefix != "audit" or not number.isdigit() or len(number) > 18:
-            raise ValueError(raw)
-        return int(number)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidValue("cursor", "not a cursor this server issued") from exc
+    prefix, number = decode_token(token, 2)
+    # An id of the bigint column, or it is not a cursor this server issued.
+    if prefix != "audit" or type(number) is not int or not 0 <= number < 2**63:
+        raise InvalidValue("cursor", "not a cursor this server issued")
+    return number
 
 
 @router.get("", summary="The audit trail of admin actions", responses=COMMON_ERRORS)

@@ -1,7 +1,6 @@
 """Contact use cases. Each opens the unit of work and, when it writes, commits once."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -10,17 +9,11 @@ from clientele.contacts import repository
 from clientele.contacts.domain import Contact, ContactInUse
 from clientele.contacts.repository import StillReferenced
 from clientele.errors import NotFound
-from clientele.pagination import Cursor
+from clientele.pagination import Cursor, Page, page
 from clientele.uow import UnitOfWork
 
 # How many referencing equipment ids a 409 names; enough to act on, bounded in size.
 EQUIPMENT_IDS_SHOWN = 20
-
-
-@dataclass(frozen=True, slots=True)
-class ContactPage:
-    items: list[Contact]
-    next_cursor: str | None
 
 
 def _no_customer(customer_id: UUID) -> NotFound:
@@ -92,7 +85,7 @@ async def delete_contact(uow: UnitOfWork, *, contact_id: UUID) -> None:
 
 async def list_contacts(
     uow: UnitOfWork, *, customer_id: UUID, cursor: Cursor | None, limit: int
-) -> ContactPage:
+) -> Page[Contact]:
     """One page of a customer's contacts, oldest first, in two queries. Raises NotFound."""
     async with uow:
         if not await repository.customer_exists(uow.connection, customer_id):
@@ -100,10 +93,4 @@ async def list_contacts(
         rows = await repository.list_page(
             uow.connection, customer_id, cursor=cursor, limit=limit + 1
         )
-    items = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        assert last.created_at is not None
-        next_cursor = Cursor(created_at=last.created_at, id=last.id).encode()
-    return ContactPage(items=items, next_cursor=next_cursor)
+    return page(rows, limit, lambda last: Cursor.after(last.created_at, last.id))

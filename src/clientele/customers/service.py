@@ -14,17 +14,11 @@ from clientele.customers.repository import CustomerFilters, StaleUpdate
 from clientele.customers.search import parse_query
 from clientele.errors import NotFound, StaleVersion
 from clientele.names.fold import place_keys
-from clientele.pagination import Cursor
+from clientele.pagination import Cursor, Page, page
 from clientele.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from clientele.privacy.access import Reader
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerPage:
-    items: list[Customer]
-    next_cursor: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,17 +125,11 @@ async def activate_customer(
 
 async def list_customers(
     uow: UnitOfWork, *, filters: CustomerFilters, cursor: Cursor | None, limit: int
-) -> CustomerPage:
+) -> Page[Customer]:
     """One page of customers, newest first; `next_cursor` is None on the last page."""
     async with uow.read_only():
         rows = await repository.list_page(uow.connection, filters, cursor=cursor, limit=limit + 1)
-    items = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        assert last.created_at is not None
-        next_cursor = Cursor(created_at=last.created_at, id=last.id).encode()
-    return CustomerPage(items=items, next_cursor=next_cursor)
+    return page(rows, limit, lambda last: Cursor.after(last.created_at, last.id))
 
 
 async def count_customers(uow: UnitOfWork, *, filters: CustomerFilters) -> int:

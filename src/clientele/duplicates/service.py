@@ -4,8 +4,6 @@ Each opens the unit of work and commits once. A merge and its undo are one trans
 their customer versions are recorded by the history trigger with source 'merge'.
 """
 
-import base64
-import json
 import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +30,7 @@ from clientele.duplicates.matching import (
 from clientele.duplicates.repository import FILLABLE_FIELDS, RESTORED_COLUMNS, QueueRow
 from clientele.errors import Conflict, InvalidValue, NotFound
 from clientele.gstin import InvalidGstin, looks_like_gstin, validate_gstin
+from clientele.pagination import Page, decode_token, encode_token
 from clientele.uow import UnitOfWork
 
 MAX_MERGE = 50
@@ -223,12 +222,6 @@ def default_survivor(customers: Sequence[Any]) -> Any:
     return None if chosen is None else chosen.id
 
 
-@dataclass(frozen=True, slots=True)
-class QueuePage:
-    items: list[QueueItem]
-    next_cursor: str | None
-
-
 def public_id(kind: str, number: int) -> str:
     """`group-12` for a scan group, `review-7` for a legacy review item."""
     return f"{'group' if kind == 'scan' else 'review'}-{number}"
@@ -242,18 +235,12 @@ def parse_public_id(value: str) -> tuple[str, int]:
     return ("scan" if prefix == "group" else "legacy_review"), int(number)
 
 
-def _encode_cursor(rank: int, probability: float, id: int) -> str:
-    raw = json.dumps([rank, probability, id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
 def _decode_cursor(cursor: str) -> tuple[int, float, int]:
+    rank, probability, id = decode_token(cursor, 3)
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        rank, probability, id = json.loads(base64.urlsafe_b64decode(padded))
         return int(rank), float(probability), int(id)
     except (ValueError, TypeError) as exc:
-        raise InvalidValue("cursor", "not a cursor this list handed out") from exc
+        raise InvalidValue("cursor", "not a cursor this server issued") from exc
 
 
 async def list_queue(
@@ -263,7 +250,7 @@ async def list_queue(
     include_legacy: bool = True,
     cursor: str | None = None,
     limit: int = 20,
-) -> QueuePage:
+) -> Page[QueueItem]:
     """One page of the queue, most likely groups first, then legacy review items.
 
     Two statements whatever the page size: the page, then every customer it names.
@@ -286,8 +273,8 @@ async def list_queue(
     next_cursor = None
     if len(rows) > limit:
         rank, last = rows[limit - 1]
-        next_cursor = _encode_cursor(rank, last.probability or 0.0, last.id)
-    return QueuePage(items=items, next_cursor=next_cursor)
+        next_cursor = encode_token([rank, last.probability or 0.0, last.id])
+    return Page(items=items, next_cursor=next_cursor)
 
 
 async def dismiss(uow: UnitOfWork, *, item_id: str, actor: Actor) -> None:

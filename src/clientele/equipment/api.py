@@ -7,11 +7,11 @@ from fastapi import APIRouter, Query, Response, status
 
 from clientele.deps import Agent, UoW, Viewer
 from clientele.equipment import service
-from clientele.equipment.repository import EquipmentFilters
+from clientele.equipment.repository import EquipmentFilters, EquipmentView
 from clientele.equipment.schemas import EquipmentCreate, EquipmentPageRead, EquipmentRead
 from clientele.errors import InvalidValue
 from clientele.openapi import COMMON_ERRORS, Responses, problem_response
-from clientele.pagination import Cursor
+from clientele.pagination import Cursor, Page
 
 router = APIRouter(tags=["equipment"])
 
@@ -22,7 +22,7 @@ Limit = Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")]
 PageCursor = Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")]
 
 
-def _page(page: service.EquipmentPage) -> EquipmentPageRead:
+def _page(page: Page[EquipmentView]) -> EquipmentPageRead:
     return EquipmentPageRead(
         items=[EquipmentRead.of(v) for v in page.items], next_cursor=page.next_cursor
     )

@@ -1,7 +1,6 @@
 """Equipment use cases. Each opens the unit of work and, when it writes, commits once."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -9,15 +8,9 @@ from clientele.equipment import repository
 from clientele.equipment.domain import Equipment, check_links
 from clientele.equipment.repository import EquipmentFilters, EquipmentView
 from clientele.errors import NotFound
-from clientele.pagination import Cursor
+from clientele.pagination import Cursor, Page, page
 from clientele.tickets.repository import customer_exists
 from clientele.uow import UnitOfWork
-
-
-@dataclass(frozen=True, slots=True)
-class EquipmentPage:
-    items: list[EquipmentView]
-    next_cursor: str | None
 
 
 async def create_equipment(uow: UnitOfWork, *, values: Mapping[str, Any]) -> EquipmentView:
@@ -56,7 +49,7 @@ async def list_equipment(
     cursor: Cursor | None,
     limit: int,
     require_customer: bool = False,
-) -> EquipmentPage:
+) -> Page[EquipmentView]:
     """One page of equipment, newest first. With `require_customer`, raises NotFound when
     `filters.customer_id` names no customer."""
     async with uow:
@@ -65,10 +58,6 @@ async def list_equipment(
         if require_customer and customer_id and not await customer_exists(conn, customer_id):
             raise NotFound(f"no customer with id {filters.customer_id}")
         rows = await repository.list_page(conn, filters, cursor=cursor, limit=limit + 1)
-    items = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1].equipment
-        assert last.created_at is not None
-        next_cursor = Cursor(created_at=last.created_at, id=last.id).encode()
-    return EquipmentPage(items=items, next_cursor=next_cursor)
+    return page(
+        rows, limit, lambda last: Cursor.after(last.equipment.created_at, last.equipment.id)
+    )

@@ -4,8 +4,6 @@ Pure Python: no web framework, no database. The versions themselves are written 
 triggers (revision 0002); this module only interprets them.
 """
 
-import base64
-import binascii
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from clientele.errors import InvalidValue
+from clientele.pagination import aware_time, decode_token, encode_token
 
 
 class Operation(StrEnum):
@@ -289,17 +288,13 @@ class HistoryCursor:
 
     def encode(self) -> str:
         """An opaque, URL-safe token; clients must not build or parse it."""
-        raw = self.valid_from.isoformat().encode()
-        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        return encode_token([self.valid_from.isoformat()])
 
     @classmethod
     def decode(cls, token: str) -> "HistoryCursor":
         """Parse a token from `encode`. Raises InvalidValue (field `cursor`) for anything else."""
+        (valid_from,) = decode_token(token, 1)
         try:
-            padded = token + "=" * (-len(token) % 4)
-            moment = datetime.fromisoformat(base64.urlsafe_b64decode(padded.encode()).decode())
-        except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+            return cls(aware_time(valid_from))
+        except (ValueError, TypeError) as exc:
             raise InvalidValue("cursor", "not a cursor this server issued") from exc
-        if moment.tzinfo is None:
-            raise InvalidValue("cursor", "not a cursor this server issued")
-        return cls(moment)

@@ -1,6 +1,5 @@
 """History use cases: read-only, each in one unit of work with a fixed number of queries."""
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -15,16 +14,11 @@ from clientele.history.domain import (
     timeline,
     with_changes,
 )
+from clientele.pagination import Page
 from clientele.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from clientele.privacy.access import Reader
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryPage:
-    items: list[VersionChanges]
-    next_cursor: str | None
 
 
 async def get_customer_as_of(
@@ -48,7 +42,7 @@ async def customer_history(
     cursor: HistoryCursor | None,
     limit: int,
     reader: "Reader | None" = None,
-) -> HistoryPage:
+) -> Page[VersionChanges]:
     """One page of a customer's versions, newest first, with what each write changed.
 
     Raises NotFound when the customer has no history at all (no such customer).
@@ -68,7 +62,7 @@ async def customer_history(
     next_cursor = None
     if len(rows) > limit:
         next_cursor = HistoryCursor(items[-1].version.valid_from).encode()
-    return HistoryPage(items=items, next_cursor=next_cursor)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 async def customer_timeline(

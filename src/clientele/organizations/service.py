@@ -1,21 +1,14 @@
 """Organization use cases. Each opens the unit of work and, when it writes, commits once."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from clientele.errors import NotFound
 from clientele.organizations import repository
 from clientele.organizations.domain import Organization
-from clientele.pagination import Cursor
+from clientele.pagination import Cursor, Page, page
 from clientele.uow import UnitOfWork
-
-
-@dataclass(frozen=True, slots=True)
-class OrganizationPage:
-    items: list[Organization]
-    next_cursor: str | None
 
 
 def _not_found(organization_id: UUID) -> NotFound:
@@ -62,16 +55,10 @@ async def update_organization(
 
 async def list_organizations(
     uow: UnitOfWork, *, name_contains: str | None, cursor: Cursor | None, limit: int
-) -> OrganizationPage:
+) -> Page[Organization]:
     """One page of organizations, newest first; `next_cursor` is None on the last page."""
     async with uow:
         rows = await repository.list_page(
             uow.connection, name_contains=name_contains, cursor=cursor, limit=limit + 1
         )
-    items = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1]
-        assert last.created_at is not None
-        next_cursor = Cursor(created_at=last.created_at, id=last.id).encode()
-    return OrganizationPage(items=items, next_cursor=next_cursor)
+    return page(rows, limit, lambda last: Cursor.after(last.created_at, last.id))

@@ -1,14 +1,13 @@
 """Ticket use cases. Each opens the unit of work, applies domain rules, and commits once."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from clientele.auth.domain import Actor
 from clientele.errors import NotFound
-from clientele.pagination import Cursor
+from clientele.pagination import Cursor, Page, page
 from clientele.tickets import repository
 from clientele.tickets.domain import (
     Priority,
@@ -23,12 +22,6 @@ from clientele.uow import UnitOfWork
 # A taken number means numbers were stored without the sequence (demo, legacy data); after
 # one resync the next number is free, so a second retry is only for a concurrent resync.
 NUMBER_ATTEMPTS = 3
-
-
-@dataclass(frozen=True, slots=True)
-class TicketPage:
-    items: list[TicketView]
-    next_cursor: str | None
 
 
 def _no_ticket(ticket_id: UUID) -> NotFound:
@@ -113,7 +106,7 @@ async def update_ticket(
 
 async def list_tickets(
     uow: UnitOfWork, *, filters: TicketFilters, cursor: Cursor | None, limit: int
-) -> TicketPage:
+) -> Page[TicketView]:
     """One page of tickets, newest first, in one query; `next_cursor` is None on the last."""
     async with uow:
         rows = await repository.list_page(uow.connection, filters, cursor=cursor, limit=limit + 1)
@@ -122,7 +115,7 @@ async def list_tickets(
 
 async def list_customer_tickets(
     uow: UnitOfWork, *, customer_id: UUID, filters: TicketFilters, cursor: Cursor | None, limit: int
-) -> TicketPage:
+) -> Page[TicketView]:
     """One page of a customer's tickets, newest first, in two queries. Raises NotFound."""
     async with uow:
         if not await repository.customer_exists(uow.connection, customer_id):
@@ -131,11 +124,5 @@ async def list_customer_tickets(
     return _page(rows, limit)
 
 
-def _page(rows: list[TicketView], limit: int) -> TicketPage:
-    items = rows[:limit]
-    next_cursor = None
-    if len(rows) > limit:
-        last = items[-1].ticket
-        assert last.created_at is not None
-        next_cursor = Cursor(created_at=last.created_at, id=last.id).encode()
-    return TicketPage(items=items, next_cursor=next_cursor)
+def _page(rows: list[TicketView], limit: int) -> Page[TicketView]:
+    return page(rows, limit, lambda last: Cursor.after(last.ticket.created_at, last.ticket.id))
