@@ -259,8 +259,7 @@ def measure(url: str, query_set: dict[str, Any]) -> dict[str, Any]:
     """Top-5 hit rates (by name, and by id) and latency of the search use case in-process."""
     from clientele.config import load_settings
     from clientele.customers import repository, service
-    from clientele.customers.domain import CustomerStatus, CustomerType
-    from clientele.customers.repository import CustomerFilters
+    from clientele.customers.domain import CustomerFilters, CustomerStatus, CustomerType
     from clientele.customers.search import parse_query
     from clientele.db import create_engine
     from clientele.names.fold import place_keys

@@ -11,8 +11,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from clientele.cli.common import DataDir, cli_actor, current_database, err, run_with_uow
-from clientele.customers.domain import CustomerStatus, CustomerType
-from clientele.customers.repository import CustomerFilters
+from clientele.customers.domain import CustomerFilters, CustomerStatus, CustomerType
 from clientele.errors import DomainError
 from clientele.imports.csv_format import read_rows
 from clientele.imports.export import export_customers

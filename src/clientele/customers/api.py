@@ -7,8 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from clientele.customers import service
-from clientele.customers.domain import Customer, CustomerStatus, CustomerType
-from clientele.customers.repository import CustomerFilters
+from clientele.customers.domain import Customer, CustomerFilters, CustomerStatus, CustomerType
 from clientele.customers.schemas import (
     BlockRequest,
     CustomerCount,

@@ -244,3 +244,17 @@ def _with_tags_as_tuple(values: Mapping[str, Any]) -> dict[str, Any]:
 def customer_field_names() -> tuple[str, ...]:
     """Every stored field, in declaration order (the repository maps rows by these)."""
     return tuple(f.name for f in fields(Customer))
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerFilters:
+    """List and count filters; every one is optional and they combine with AND."""
+
+    customer_type: CustomerType | None = None
+    status: CustomerStatus | None = None
+    city: str | None = None
+    state: str | None = None
+    organization_id: UUID | None = None
+    tag: str | None = None
+    phone: str | None = None  # E.164; matches primary, secondary or WhatsApp
+    legacy_id: str | None = None  # normalized (trimmed, case-folded)

@@ -3,7 +3,6 @@
 Rows are mapped to domain `Customer` objects explicitly; nothing is loaded lazily.
 """
 
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -29,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from clientele.customers.domain import (
     ContactMethod,
     Customer,
+    CustomerFilters,
     CustomerStatus,
     CustomerType,
     Tier,
@@ -46,20 +46,6 @@ ORGANIZATION_FK = "fk_customers_organization_id_organizations"
 # compiled-cache key, which SQLAlchemy otherwise derives again for each new select().
 _BY_ID = select(customers).where(customers.c.id == bindparam("customer_id"))
 _BY_ID_FOR_UPDATE = _BY_ID.with_for_update()
-
-
-@dataclass(frozen=True, slots=True)
-class CustomerFilters:
-    """List and count filters; every one is optional and they combine with AND."""
-
-    customer_type: CustomerType | None = None
-    status: CustomerStatus | None = None
-    city: str | None = None
-    state: str | None = None
-    organization_id: UUID | None = None
-    tag: str | None = None
-    phone: str | None = None  # E.164; matches primary, secondary or WhatsApp
-    legacy_id: str | None = None  # normalized (trimmed, case-folded)
 
 
 def row_to_customer(row: RowMapping) -> Customer:

@@ -9,8 +9,8 @@ from clientele import metrics
 from clientele.auth.domain import Actor
 from clientele.callerid import repository as callerid
 from clientele.customers import repository
-from clientele.customers.domain import Customer
-from clientele.customers.repository import CustomerFilters, StaleUpdate
+from clientele.customers.domain import Customer, CustomerFilters
+from clientele.customers.repository import StaleUpdate
 from clientele.customers.search import parse_query
 from clientele.errors import NotFound, StaleVersion
 from clientele.names.fold import place_keys

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Query, Response, status
 
 from clientele.deps import Agent, UoW, Viewer
 from clientele.equipment import service
-from clientele.equipment.repository import EquipmentFilters, EquipmentView
+from clientele.equipment.domain import EquipmentFilters
+from clientele.equipment.repository import EquipmentView
 from clientele.equipment.schemas import EquipmentCreate, EquipmentPageRead, EquipmentRead
 from clientele.errors import InvalidValue
 from clientele.openapi import COMMON_ERRORS, Responses, problem_response

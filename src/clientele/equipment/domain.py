@@ -106,3 +106,10 @@ def check_links(
             "contact_id",
             f"contact {unit.contact_id} is not a contact of customer {unit.customer_id}",
         )
+
+
+@dataclass(frozen=True, slots=True)
+class EquipmentFilters:
+    customer_id: UUID | None = None
+    in_stock: bool | None = None
+    serial_number: str | None = None

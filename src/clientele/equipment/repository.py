@@ -8,7 +8,7 @@ from sqlalchemy import RowMapping, Select, and_, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from clientele.equipment.domain import ContactSummary, Equipment
+from clientele.equipment.domain import ContactSummary, Equipment, EquipmentFilters
 from clientele.pagination import Cursor
 from clientele.tables import customer_contacts, customers, equipment
 from clientele.tickets.domain import CustomerSummary
@@ -25,13 +25,6 @@ STORED_FIELDS = (
     "installation_state",
     "installed_at",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class EquipmentFilters:
-    customer_id: UUID | None = None
-    in_stock: bool | None = None
-    serial_number: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,8 @@ from typing import Any
 from uuid import UUID
 
 from clientele.equipment import repository
-from clientele.equipment.domain import Equipment, check_links
-from clientele.equipment.repository import EquipmentFilters, EquipmentView
+from clientele.equipment.domain import Equipment, EquipmentFilters, check_links
+from clientele.equipment.repository import EquipmentView
 from clientele.errors import NotFound
 from clientele.pagination import Cursor, Page, page
 from clientele.tickets.repository import customer_exists

@@ -5,7 +5,7 @@ import io
 from collections.abc import AsyncIterator
 
 from clientele.customers import repository
-from clientele.customers.repository import CustomerFilters
+from clientele.customers.domain import CustomerFilters
 from clientele.imports.csv_format import EXPORT_COLUMNS, customer_record
 from clientele.pagination import Cursor
 from clientele.uow import UnitOfWork

@@ -14,7 +14,7 @@ from clientele.deps import Admin, ReadUoW
 from clientele.errors import InvalidValue
 from clientele.openapi import COMMON_ERRORS
 from clientele.reports import service
-from clientele.reports.repository import Period, Place
+from clientele.reports.domain import Period, Place
 from clientele.reports.schemas import (
     CustomerTicketsRead,
     CustomerTicketsReport,

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import TIMESTAMP
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from clientele.reports.domain import Period, Place
 from clientele.tables import (
     customer_ticket_counts,
     customer_ticket_months,
@@ -42,23 +43,6 @@ DAYS_PER_MONTH = 30.4375
 # Best first (the design doc's vip > premium > standard), zeros included; other values
 # (none today) follow sorted, then customers without a tier (also always listed).
 TIER_ORDER = ("vip", "premium", "standard")
-
-
-@dataclass(frozen=True, slots=True)
-class Period:
-    start: datetime | None = None  # inclusive
-    end: datetime | None = None  # exclusive
-
-    @property
-    def whole(self) -> bool:
-        """All time: read the per-customer counters."""
-        return self.start is None and self.end is None
-
-
-@dataclass(frozen=True, slots=True)
-class Place:
-    city: str | None = None
-    state: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,11 +3,10 @@
 from uuid import UUID
 
 from clientele.reports import repository
+from clientele.reports.domain import Period, Place
 from clientele.reports.repository import (
     CounterDrift,
     CustomerTickets,
-    Period,
-    Place,
     TicketFrequency,
     TierOpenTickets,
 )

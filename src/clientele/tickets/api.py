@@ -10,9 +10,8 @@ from clientele.deps import Agent, UoW, Viewer
 from clientele.openapi import COMMON_ERRORS, Responses, problem_response
 from clientele.pagination import Cursor
 from clientele.tickets import service
-from clientele.tickets.domain import Priority, TicketStatus
+from clientele.tickets.domain import Priority, TicketFilters, TicketStatus
 from clientele.tickets.period import checked_range, parse_day_or_instant, range_end, range_start
-from clientele.tickets.repository import TicketFilters
 from clientele.tickets.schemas import TicketCreate, TicketPageRead, TicketRead, TicketUpdate
 from clientele.validation import DAY_OR_INSTANT_PATTERN, documented
 

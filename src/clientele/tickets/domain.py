@@ -221,3 +221,15 @@ class TicketView:
 
     ticket: Ticket
     customer: CustomerSummary
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFilters:
+    """List filters; every one is optional and they combine with AND."""
+
+    customer_id: UUID | None = None
+    status: TicketStatus | None = None
+    priority: Priority | None = None
+    equipment_id: UUID | None = None
+    created_from: datetime | None = None  # inclusive
+    created_to: datetime | None = None  # exclusive

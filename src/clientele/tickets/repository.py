@@ -1,7 +1,6 @@
 """Ticket persistence: each function runs one SQL statement; rows map explicitly."""
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -29,6 +28,7 @@ from clientele.tickets.domain import (
     CustomerSummary,
     Priority,
     Ticket,
+    TicketFilters,
     TicketStatus,
     TicketView,
 )
@@ -48,18 +48,6 @@ STORED_FIELDS = (
     "priority",
     "created_by",
 )
-
-
-@dataclass(frozen=True, slots=True)
-class TicketFilters:
-    """List filters; every one is optional and they combine with AND."""
-
-    customer_id: UUID | None = None
-    status: TicketStatus | None = None
-    priority: Priority | None = None
-    equipment_id: UUID | None = None
-    created_from: datetime | None = None  # inclusive
-    created_to: datetime | None = None  # exclusive
 
 
 def customer_summary_columns() -> list[Label[Any]]:

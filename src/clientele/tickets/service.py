@@ -12,11 +12,11 @@ from clientele.tickets import repository
 from clientele.tickets.domain import (
     Priority,
     Ticket,
+    TicketFilters,
     TicketView,
     check_customer_accepts_tickets,
     check_equipment_belongs,
 )
-from clientele.tickets.repository import TicketFilters
 from clientele.uow import UnitOfWork
 
 # A taken number means numbers were stored without the sequence (demo, legacy data); after

@@ -14,12 +14,11 @@ from clientele.auth.sessions import SESSION_LIFETIME, WebSession, end_session, s
 from clientele.auth.users import authenticate_user
 from clientele.contacts import service as contacts_service
 from clientele.customers import service as customers_service
-from clientele.customers.domain import Customer
-from clientele.customers.repository import CustomerFilters
+from clientele.customers.domain import Customer, CustomerFilters
 from clientele.customers.schemas import CustomerCreate, CustomerUpdate
 from clientele.deps import UoW
 from clientele.equipment import service as equipment_service
-from clientele.equipment.repository import EquipmentFilters
+from clientele.equipment.domain import EquipmentFilters
 from clientele.errors import (
     AlreadyActive,
     AlreadyBlocked,
@@ -32,10 +31,9 @@ from clientele.history import service as history_service
 from clientele.privacy.access import Reader
 from clientele.privacy.api import reader_of
 from clientele.reports import service as reports_service
-from clientele.reports.repository import Period, Place
+from clientele.reports.domain import Period, Place
 from clientele.tickets import service as tickets_service
-from clientele.tickets.domain import Priority, TicketStatus
-from clientele.tickets.repository import TicketFilters
+from clientele.tickets.domain import Priority, TicketFilters, TicketStatus
 from clientele.uow import UnitOfWork
 from clientele.web import forms
 from clientele.web.format import IST, bar_chart, parse_picker
