@@ -18,6 +18,8 @@ from clientele.customers.api import router as customers_router
 from clientele.db import create_engine
 from clientele.duplicates.api import router as duplicates_router
 from clientele.equipment.api import router as equipment_router
+from clientele.events.api import router as events_router
+from clientele.events.wakeup import Wakeup
 from clientele.history.api import router as history_router
 from clientele.imports.api import router as imports_router
 from clientele.limits import install_body_limit, install_cors
@@ -29,6 +31,7 @@ from clientele.tickets.api import router as tickets_router
 from clientele.transactions import RequestTransactionMiddleware, document_idempotency
 from clientele.uow import EngineUnitOfWork, UnitOfWorkFactory
 from clientele.web import install_web
+from clientele.webhooks.api import router as webhooks_router
 
 DESCRIPTION = """
 The customer master: one record per hospital, clinic, lab, manufacturer, dealer or person.
@@ -54,9 +57,11 @@ def create_app(
         app.state.uow_factory = factory
         app.state.authenticator = TokenAuthenticator(factory)
         app.state.settings = settings
+        app.state.event_wakeup = Wakeup(database_url)  # long polls of /events
         try:
             yield
         finally:
+            await app.state.event_wakeup.close()
             await engine.dispose()
 
     app = FastAPI(
@@ -81,6 +86,8 @@ def create_app(
     api.include_router(reports_router)
     api.include_router(audit_router)
     api.include_router(duplicates_router)
+    api.include_router(events_router)
+    api.include_router(webhooks_router)
     app.include_router(api)
     _add_health_routes(app)
     install_web(app)  # the agents' pages at /, static files, security headers

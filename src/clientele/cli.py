@@ -16,7 +16,9 @@ from clientele.auth.domain import Role
 from clientele.auth.service import create_token
 from clientele.config import Settings, load_settings
 from clientele.db import create_engine, resolve_database_url, start_embedded_server
+from clientele.events import cli as events_cli
 from clientele.uow import EngineUnitOfWork
+from clientele.webhooks import cli as webhooks_cli
 
 if TYPE_CHECKING:
     from clientele.auth.domain import Actor
@@ -32,6 +34,9 @@ db_app = typer.Typer(help="Schema revisions (Alembic).", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(events_cli.app, name="events")
+app.add_typer(webhooks_cli.app, name="webhooks")
+app.add_typer(webhooks_cli.worker_app, name="worker")
 
 err = Console(stderr=True)
 

@@ -39,6 +39,14 @@ class Settings:
     login_max_failures_per_ip: int = 20
     login_window_s: int = 900
     idempotency_ttl_s: int = 24 * 3600
+    # Issue #17: change events and webhooks.
+    events_retention_days: int = 7
+    webhook_timeout_s: int = 10
+    webhook_retry_base_ms: int = 5000
+    webhook_retry_max_s: int = 3 * 24 * 3600
+    webhook_pause_after: int = 50
+    worker_concurrency: int = 16
+    worker_batch: int = 200
 
     @property
     def uses_embedded_database(self) -> bool:
@@ -63,4 +71,11 @@ def load_settings(*, data_dir: Path | None = None) -> Settings:
         login_max_failures_per_ip=_int_env("CLIENTELE_LOGIN_MAX_FAILURES_PER_IP", 20),
         login_window_s=_int_env("CLIENTELE_LOGIN_WINDOW_S", 900),
         idempotency_ttl_s=_int_env("CLIENTELE_IDEMPOTENCY_TTL_S", 24 * 3600),
+        events_retention_days=_int_env("CLIENTELE_EVENTS_RETENTION_DAYS", 7),
+        webhook_timeout_s=_int_env("CLIENTELE_WEBHOOK_TIMEOUT_S", 10),
+        webhook_retry_base_ms=_int_env("CLIENTELE_WEBHOOK_RETRY_BASE_MS", 5000),
+        webhook_retry_max_s=_int_env("CLIENTELE_WEBHOOK_RETRY_MAX_S", 3 * 24 * 3600),
+        webhook_pause_after=_int_env("CLIENTELE_WEBHOOK_PAUSE_AFTER", 50),
+        worker_concurrency=_int_env("CLIENTELE_WORKER_CONCURRENCY", 16),
+        worker_batch=_int_env("CLIENTELE_WORKER_BATCH", 200),
     )
