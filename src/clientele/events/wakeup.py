@@ -29,8 +29,7 @@ class Wakeup:
         self._ready = asyncio.Event()
 
     def signal(self) -> asyncio.Event:
-        """The current signal; set by the next notification."""
-        self._start()
+        """The current signal; set by the next notification (or when listening starts)."""
         return self._event
 
     async def ready(self, seconds: float = 5.0) -> bool:
@@ -44,6 +43,7 @@ class Wakeup:
         """Wait for `signal` at most `seconds`; True when it came."""
         if seconds <= 0:
             return signal.is_set()
+        self._start()  # the first wait starts listening, which sets the signal once
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(signal.wait(), seconds)
         return signal.is_set()
