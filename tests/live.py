@@ -48,13 +48,14 @@ def database_copy(server_url: str, template_database: str, prefix: str) -> Itera
 
 
 @contextmanager
-def uvicorn_server(database_url: str) -> Iterator[str]:
-    """`uvicorn` serving Clientele on `database_url` on a free port; yields the base URL."""
+def uvicorn_server(database_url: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """`uvicorn` serving Clientele on `database_url` on a free port (`env`: more settings);
+    yields the base URL."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "clientele.app:app_from_env", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    env = {**os.environ, "CLIENTELE_DATABASE_URL": database_url}
-    process = subprocess.Popen(command, env=env)  # noqa: S603
+    environment = {**os.environ, **(env or {}), "CLIENTELE_DATABASE_URL": database_url}
+    process = subprocess.Popen(command, env=environment)  # noqa: S603
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(base_url, process)

@@ -41,6 +41,7 @@ class Settings:
     idempotency_ttl_s: int = 24 * 3600
     # Issue #17: change events and webhooks.
     events_retention_days: int = 7
+    events_max_wait_s: int = 60
     webhook_timeout_s: int = 10
     webhook_retry_base_ms: int = 5000
     webhook_retry_max_s: int = 3 * 24 * 3600
@@ -72,6 +73,7 @@ def load_settings(*, data_dir: Path | None = None) -> Settings:
         login_window_s=_int_env("CLIENTELE_LOGIN_WINDOW_S", 900),
         idempotency_ttl_s=_int_env("CLIENTELE_IDEMPOTENCY_TTL_S", 24 * 3600),
         events_retention_days=_int_env("CLIENTELE_EVENTS_RETENTION_DAYS", 7),
+        events_max_wait_s=_int_env("CLIENTELE_EVENTS_MAX_WAIT_S", 60),
         webhook_timeout_s=_int_env("CLIENTELE_WEBHOOK_TIMEOUT_S", 10),
         webhook_retry_base_ms=_int_env("CLIENTELE_WEBHOOK_RETRY_BASE_MS", 5000),
         webhook_retry_max_s=_int_env("CLIENTELE_WEBHOOK_RETRY_MAX_S", 3 * 24 * 3600),

@@ -80,55 +80,54 @@ def _insert(conn: psycopg.Connection, name: str, phone: str) -> None:
     )
 
 
-async def test_a_transaction_that_commits_late_is_not_skipped_by_a_cursor(
-    fresh_database_url, settings
-):
+@pytest.fixture
+async def committing_client(fresh_database_url, settings):
+    """A client on an app that commits to a database of its own; a viewer's headers."""
     app = create_app(database_url=fresh_database_url, settings=settings)
     async with app.router.lifespan_context(app):
         engine = create_engine(fresh_database_url, settings)
         token = await create_token(EngineUnitOfWork(engine), name="feed", role=Role.VIEWER)
         await engine.dispose()
-        headers = {"Authorization": f"Bearer {token}"}
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            with (
-                psycopg.connect(fresh_database_url) as early,
-                psycopg.connect(fresh_database_url, autocommit=True) as late,
-            ):
-                _insert(early, "Aardvark", "+919811100001")  # lower id, open
-                _insert(late, "Zebrafish", "+919811100002")  # higher id, committed
-                page = (await client.get("/api/v1/events", headers=headers)).json()
-                assert [e["changes"]["name"]["new"] for e in page["events"]] == ["Zebrafish"]
-                early.commit()
-            after = (
-                await client.get(
-                    "/api/v1/events", params={"after": page["next_cursor"]}, headers=headers
-                )
-            ).json()
-            assert [e["changes"]["name"]["new"] for e in after["events"]] == ["Aardvark"]
-            assert after["events"][0]["id"] < page["events"][0]["id"]
-            assert after["events"][0]["position"] > page["events"][0]["position"]
-
-
-async def test_a_long_poll_returns_as_soon_as_a_change_commits(fresh_database_url, settings):
-    app = create_app(database_url=fresh_database_url, settings=settings)
-    async with app.router.lifespan_context(app):
-        engine = create_engine(fresh_database_url, settings)
-        token = await create_token(EngineUnitOfWork(engine), name="feed", role=Role.VIEWER)
-        await engine.dispose()
-        headers = {"Authorization": f"Bearer {token}"}
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://test", timeout=70
         ) as client:
-            start = (await client.get("/api/v1/events", headers=headers)).json()["next_cursor"]
-            poll = asyncio.create_task(
-                client.get("/api/v1/events", params={"after": start, "wait": 60}, headers=headers)
-            )
-            await asyncio.sleep(0.3)
-            assert not poll.done()
-            with psycopg.connect(fresh_database_url, autocommit=True) as conn:
-                _insert(conn, "Wombat", "+919811100003")
-            # Well before the 60 s the poll may wait: the NOTIFY woke it.
-            response = await asyncio.wait_for(poll, 30)
-            assert [e["changes"]["name"]["new"] for e in response.json()["events"]] == ["Wombat"]
+            yield client, {"Authorization": f"Bearer {token}"}
+
+
+async def test_a_transaction_that_commits_late_is_not_skipped_by_a_cursor(
+    fresh_database_url, committing_client
+):
+    client, headers = committing_client
+    with (
+        psycopg.connect(fresh_database_url) as early,
+        psycopg.connect(fresh_database_url, autocommit=True) as late,
+    ):
+        _insert(early, "Aardvark", "+919811100001")  # lower id, still open
+        _insert(late, "Zebrafish", "+919811100002")  # higher id, committed
+        page = (await client.get("/api/v1/events", headers=headers)).json()
+        assert [e["changes"]["name"]["new"] for e in page["events"]] == ["Zebrafish"]
+        early.commit()
+    after = (
+        await client.get("/api/v1/events", params={"after": page["next_cursor"]}, headers=headers)
+    ).json()
+    assert [e["changes"]["name"]["new"] for e in after["events"]] == ["Aardvark"]
+    assert after["events"][0]["id"] < page["events"][0]["id"]
+    assert after["events"][0]["position"] > page["events"][0]["position"]
+
+
+async def test_a_long_poll_returns_as_soon_as_a_change_commits(
+    fresh_database_url, committing_client
+):
+    client, headers = committing_client
+    start = (await client.get("/api/v1/events", headers=headers)).json()["next_cursor"]
+    poll = asyncio.create_task(
+        client.get("/api/v1/events", params={"after": start, "wait": 60}, headers=headers)
+    )
+    await asyncio.sleep(0.3)
+    assert not poll.done()
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+        _insert(conn, "Wombat", "+919811100003")
+    # Well before the 60 s the poll may wait: the NOTIFY woke it.
+    response = await asyncio.wait_for(poll, 30)
+    assert [e["changes"]["name"]["new"] for e in response.json()["events"]] == ["Wombat"]

@@ -27,5 +27,6 @@ def live_server(server_url: str, template_database: str) -> Iterator[LiveServer]
                 "INSERT INTO api_tokens (name, role, token_hash) VALUES ('fuzzer', 'admin', %s)",
                 (hashlib.sha256(token.encode()).digest(),),
             )
-        with uvicorn_server(url) as base_url:
+        # Generated `wait` values would long-poll the feed for up to a minute each.
+        with uvicorn_server(url, env={"CLIENTELE_EVENTS_MAX_WAIT_S": "1"}) as base_url:
             yield LiveServer(base_url, {"Authorization": f"Bearer {token}"})

@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from clientele.config import Settings
 from clientele.deps import REQUEST_UOW_FACTORY, Viewer
 from clientele.events import service
 from clientele.events.domain import parse_cursor, parse_types
@@ -21,6 +22,12 @@ async def get_wakeup(request: Request) -> Wakeup:
     return wakeup
 
 
+async def get_max_wait(request: Request) -> int:
+    """The longest long poll this server allows (CLIENTELE_EVENTS_MAX_WAIT_S)."""
+    settings: Settings = request.app.state.settings
+    return settings.events_max_wait_s
+
+
 async def get_uow_factory(request: Request) -> UnitOfWorkFactory:
     """Units of work for this request: a long poll reads several times, each with its own."""
     factory: UnitOfWorkFactory = (
@@ -31,6 +38,7 @@ async def get_uow_factory(request: Request) -> UnitOfWorkFactory:
 
 EventWakeup = Annotated[Wakeup, Depends(get_wakeup)]
 UoWFactory = Annotated[UnitOfWorkFactory, Depends(get_uow_factory)]
+MaxWait = Annotated[int, Depends(get_max_wait)]
 
 
 @router.get("/events", summary="The change feed", responses=COMMON_ERRORS)
@@ -38,6 +46,7 @@ async def list_events(
     uow_factory: UoWFactory,
     actor: Viewer,
     wakeup: EventWakeup,
+    max_wait: MaxWait,
     after: Annotated[
         str | None,
         Query(max_length=20, description="`next_cursor` of your last read; none: the oldest kept."),
@@ -54,14 +63,15 @@ async def list_events(
     """Every committed change in commit order: customers (created, updated with old and new
     values, blocked, activated, merged, merge undone, erased), contacts, tickets and equipment
     links. A cursor never skips an event, even one whose transaction committed late. With
-    `wait`, an empty answer comes only after that many seconds without a new event."""
+    `wait`, an empty answer comes only after that many seconds without a new event (at most
+    the server's CLIENTELE_EVENTS_MAX_WAIT_S)."""
     page = await service.wait_for_events(
         uow_factory,
         wakeup,
         after=parse_cursor(after),
         types=parse_types(types or []),
         limit=limit,
-        wait_s=wait,
+        wait_s=min(wait, max_wait),
     )
     events = [EventRead.of(e) for e in page.events]
     return EventPageRead(events=events, next_cursor=page.next_cursor)

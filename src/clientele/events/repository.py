@@ -6,6 +6,7 @@ The outbox is written by the triggers of revision 0007, never here.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -106,36 +107,59 @@ class PruneStep:
     done: bool  # the walk reached rows newer than the cutoff, or the end
 
 
+# Each walk: the next `batch` rows by primary key, deleting those the condition allows, and
+# whether the walk reached rows newer than the cutoff (or the end). Table and conditions are
+# constants here.
+_PRUNE = """
+WITH walked AS (
+    SELECT * FROM {table} WHERE id > :after ORDER BY id LIMIT :batch
+), gone AS (
+    DELETE FROM {table} t USING walked w WHERE t.id = w.id AND w.{time} < :before AND {keep_unless}
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM gone) AS deleted, max(id) AS last_id, count(*) AS n,
+       bool_or({time} >= :before) AS reached
+  FROM walked
+"""
+
+_PRUNE_EVENTS = text(
+    _PRUNE.format(
+        table="change_events",
+        time="occurred_at",
+        # sequenced, and not needed by a pending delivery
+        keep_unless="w.position IS NOT NULL AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d"
+        " WHERE d.event_id = w.id AND d.status = 'pending')",
+    )
+)
+
+_PRUNE_DELIVERIES = text(
+    _PRUNE.format(
+        table="webhook_deliveries",
+        time="created_at",
+        # finished, or for a deleted endpoint
+        keep_unless="(w.status <> 'pending' OR w.endpoint_id IN (SELECT id FROM webhook_endpoints"
+        " WHERE deleted_at IS NOT NULL))",
+    )
+)
+
+
+async def _prune_step(
+    conn: AsyncConnection, statement: Any, *, before: datetime, after_id: int, batch: int
+) -> PruneStep:
+    row = (
+        await conn.execute(statement, {"before": before, "after": after_id, "batch": batch})
+    ).one()
+    done = row.n < batch or bool(row.reached)
+    return PruneStep(deleted=int(row.deleted), last_id=int(row.last_id or after_id), done=done)
+
+
 async def prune_events(
     conn: AsyncConnection, *, before: datetime, after_id: int, batch: int
 ) -> PruneStep:
     """Delete, among the next `batch` events by id, those that occurred before `before` and that
     no pending delivery needs. Walks the primary key (no table scan); the caller commits between
     steps and continues after `last_id` until `done`."""
-    row = (
-        await conn.execute(
-            text(
-                """
-                WITH walked AS (
-                    SELECT id, occurred_at, position FROM change_events
-                     WHERE id > :after ORDER BY id LIMIT :batch
-                ), gone AS (
-                    DELETE FROM change_events e USING walked w
-                     WHERE e.id = w.id AND w.occurred_at < :before AND w.position IS NOT NULL
-                       AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
-                                        WHERE d.event_id = w.id AND d.status = 'pending')
-                    RETURNING 1
-                )
-                SELECT (SELECT count(*) FROM gone) AS deleted, max(id) AS last_id, count(*) AS n,
-                       bool_or(occurred_at >= :before) AS reached
-                  FROM walked
-                """
-            ),
-            {"before": before, "after": after_id, "batch": batch},
-        )
-    ).one()
-    done = row.n < batch or bool(row.reached)
-    return PruneStep(deleted=int(row.deleted), last_id=int(row.last_id or after_id), done=done)
+    return await _prune_step(conn, _PRUNE_EVENTS, before=before, after_id=after_id, batch=batch)
 
 
 async def prune_deliveries(
@@ -143,27 +167,4 @@ async def prune_deliveries(
 ) -> PruneStep:
     """Delete, among the next `batch` deliveries by id, finished ones (and those of deleted
     endpoints) made before `before`; walks the primary key like `prune_events`."""
-    row = (
-        await conn.execute(
-            text(
-                """
-                WITH walked AS (
-                    SELECT id, created_at, status, endpoint_id FROM webhook_deliveries
-                     WHERE id > :after ORDER BY id LIMIT :batch
-                ), gone AS (
-                    DELETE FROM webhook_deliveries d USING walked w
-                     WHERE d.id = w.id AND w.created_at < :before
-                       AND (w.status <> 'pending' OR w.endpoint_id IN (
-                            SELECT id FROM webhook_endpoints WHERE deleted_at IS NOT NULL))
-                    RETURNING 1
-                )
-                SELECT (SELECT count(*) FROM gone) AS deleted, max(id) AS last_id, count(*) AS n,
-                       bool_or(created_at >= :before) AS reached
-                  FROM walked
-                """
-            ),
-            {"before": before, "after": after_id, "batch": batch},
-        )
-    ).one()
-    done = row.n < batch or bool(row.reached)
-    return PruneStep(deleted=int(row.deleted), last_id=int(row.last_id or after_id), done=done)
+    return await _prune_step(conn, _PRUNE_DELIVERIES, before=before, after_id=after_id, batch=batch)
