@@ -73,10 +73,17 @@ def new_secret() -> str:
 def check_url(url: str) -> str:
     """The endpoint's URL, stripped. Raises InvalidValue (field `url`)."""
     url = url.strip()
+    if "\x00" in url or any(c.isspace() for c in url):
+        raise InvalidValue("url", "url must not contain spaces or NUL characters")
     if not url or len(url) > MAX_URL_LENGTH:
         raise InvalidValue("url", f"url must be 1 to {MAX_URL_LENGTH} characters")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme, parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        scheme, host = "", None
+    if scheme not in ("http", "https") or not host:
         raise InvalidValue("url", "url must be an absolute http:// or https:// URL")
     return url
 
@@ -107,6 +114,8 @@ def check_description(value: str | None) -> str | None:
     """Raises InvalidValue (field `description`) when too long."""
     if value is not None and len(value) > MAX_DESCRIPTION_LENGTH:
         raise InvalidValue("description", f"at most {MAX_DESCRIPTION_LENGTH} characters")
+    if value is not None and "\x00" in value:
+        raise InvalidValue("description", "description contains a NUL character")
     return value
 
 
