@@ -349,7 +349,8 @@ async def record(conn: AsyncConnection, outcomes: Sequence[Outcome]) -> None:
                    next_attempt_at = o.next_at,
                    last_attempt_at = CASE WHEN o.tried THEN o.at ELSE d.last_attempt_at END,
                    last_status_code = CASE WHEN o.tried THEN o.code ELSE d.last_status_code END,
-                   last_error = CASE WHEN o.tried THEN o.error ELSE d.last_error END,
+                   last_error = CASE WHEN o.tried OR o.error IS NOT NULL THEN o.error
+                                     ELSE d.last_error END,
                    delivered_at = CASE WHEN o.status = 'delivered' THEN o.at END
               FROM unnest(CAST(:ids AS bigint[]), CAST(:statuses AS text[]),
                           CAST(:tried AS boolean[]), CAST(:ats AS timestamptz[]),
