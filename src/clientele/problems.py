@@ -1,13 +1,14 @@
 """RFC 9457 problem+json answers for every error, so no input produces a bare 500."""
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -83,6 +84,36 @@ async def _unstorable_value(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+_FOREIGN_KEY_VIOLATION = "23503"
+_NOT_NULL_VIOLATION = "23502"
+_KEY_COLUMN = re.compile(r"Key \((\w+)\)=")
+
+
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # A reference to a row that does not exist (an unknown organization_id), or null for a
+    # required column, is the request's fault; services check what they know of, this catches
+    # the rest. Only the column is named, never the value.
+    assert isinstance(exc, IntegrityError)
+    state = getattr(exc.orig, "sqlstate", None)
+    diag = getattr(exc.orig, "diag", None)
+    if state == _FOREIGN_KEY_VIOLATION:
+        match = _KEY_COLUMN.search(str(getattr(diag, "message_detail", "") or ""))
+        field = match.group(1) if match else "body"
+        message = "names a record that does not exist"
+    elif state == _NOT_NULL_VIOLATION:  # a PATCH that sets a required field to null
+        field = str(getattr(diag, "column_name", "") or "body")
+        message = "may not be null"
+    else:
+        return await _unexpected(request, exc)
+    return problem(
+        422,
+        "Invalid value",
+        f"{field}: {message}",
+        slug="validation-error",
+        errors=[{"field": field, "message": message}],
+    )
+
+
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.warning("database unavailable: %s", type(exc).__name__)
     return problem(
@@ -105,6 +136,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DataError, _unstorable_value)
+    app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(PoolTimeout, _database_unavailable)
     app.add_exception_handler(DBAPIError, _unexpected)

@@ -16,7 +16,7 @@ from schemathesis.checks import (
 
 from clientele.app import create_app
 from clientele.config import load_settings
-from tests.fuzz.conftest import LiveServer
+from tests.live import LiveServer
 
 # Enough to exercise every operation in CI; the documented larger run (docs/security.md)
 # sets CLIENTELE_FUZZ_EXAMPLES.

@@ -247,7 +247,7 @@ def test_the_pages_fit_a_phone_screen(browser, site):
 
 
 DUPLICATE_PAIR = """
-INSERT INTO customers (customer_type, name, primary_phone, status, email, city, state)
+INSERT INTO customers (customer_type, name, primary_phone, status, primary_email, city, state)
 VALUES ('hospital', 'Vatsalya Hospital', '+919845077777', 'active', NULL, 'Mysuru', 'Karnataka'),
        ('hospital', 'VATSALYA HOSP.', '+919845077777', 'inactive', 'info@vatsalya.in', 'Mysuru',
         'Karnataka');
@@ -285,7 +285,7 @@ def test_an_admin_merges_two_duplicates_and_undoes_it_in_a_browser(browser, site
     sync_api.expect(page.locator("#merge-status")).to_have_text("undone")
     with psycopg.connect(site.database_url) as conn:
         rows = conn.execute(
-            "SELECT name, status, email, merged_into_id FROM customers"
+            "SELECT name, status, primary_email, merged_into_id FROM customers"
             " WHERE name ILIKE 'vatsalya%' ORDER BY name"
         ).fetchall()
     assert rows == [

@@ -4,9 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from clientele import metrics
 from clientele.config import Settings
 from clientele.deps import REQUEST_UOW_FACTORY, Viewer
-from clientele.events import service
+from clientele.events import repository, service
 from clientele.events.domain import parse_cursor, parse_types
 from clientele.events.schemas import EventPageRead, EventRead
 from clientele.events.wakeup import Wakeup
@@ -14,6 +15,13 @@ from clientele.openapi import COMMON_ERRORS
 from clientele.uow import UnitOfWorkFactory
 
 router = APIRouter(tags=["events"])
+
+# /metrics reads it at each scrape (issue 19's dashboard expects this name).
+metrics.register_database_gauge(
+    metrics.EVENTS_BACKLOG,
+    "Change events not yet sequenced plus webhook deliveries still pending.",
+    repository.backlog_count,
+)
 
 
 async def get_wakeup(request: Request) -> Wakeup:

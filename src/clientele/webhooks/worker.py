@@ -24,6 +24,7 @@ from uuid import UUID
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from clientele import metrics
 from clientele.config import Settings
 from clientele.db import create_engine
 from clientele.events import service as events_service
@@ -74,9 +75,12 @@ async def _send(http: httpx.AsyncClient, job: Job) -> tuple[int | None, str | No
     try:
         response = await http.post(job.url, content=request.body, headers=dict(request.headers))
     except httpx.HTTPError as exc:
+        timeout = isinstance(exc, httpx.TimeoutException)
+        metrics.record_webhook_failure("timeout" if timeout else "connection")
         return None, f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
     if 200 <= response.status_code < 300:
         return response.status_code, None
+    metrics.record_webhook_failure("http_5xx" if response.status_code >= 500 else "http_4xx")
     return response.status_code, f"HTTP {response.status_code}: {response.text}"[:MAX_ERROR_LENGTH]
 
 
@@ -132,6 +136,7 @@ async def deliver_batch(
                     give_up_after=give_up,
                 )
                 if retry is None:  # exhausted: the lane moves on
+                    metrics.record_webhook_failure("exhausted")
                     outcome = Outcome(job.delivery_id, "exhausted", True, now, now, code, error)
                 else:
                     held_until = retry
