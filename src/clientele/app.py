@@ -27,6 +27,8 @@ from clientele.limits import install_body_limit, install_cors
 from clientele.observability import RequestLogMiddleware, configure_logging
 from clientele.openapi import install_openapi, operation_id
 from clientele.organizations.api import router as organizations_router
+from clientele.privacy.access import AccessLog
+from clientele.privacy.api import router as privacy_router
 from clientele.problems import install_problem_handlers, problem
 from clientele.replicas import ReadYourWritesMiddleware, ReplicaRouter
 from clientele.reports.api import router as reports_router
@@ -63,11 +65,18 @@ def create_app(
         app.state.settings = settings
         app.state.engine = engine
         app.state.replicas = ReplicaRouter.from_settings(settings)
+        app.state.access_log = AccessLog(
+            engine,
+            flush_interval_s=settings.access_log_flush_ms / 1000,
+            batch_size=settings.access_log_batch,
+        )
+        app.state.access_log.start()
         app.state.event_wakeup = Wakeup(database_url)  # long polls of /events
         try:
             yield
         finally:
             await app.state.event_wakeup.close()
+            await app.state.access_log.stop()  # writes what is still buffered
             if app.state.replicas is not None:
                 await app.state.replicas.dispose()
             await engine.dispose()
@@ -99,6 +108,7 @@ def create_app(
     api.include_router(reports_router)
     api.include_router(audit_router)
     api.include_router(duplicates_router)
+    api.include_router(privacy_router)
     api.include_router(events_router)
     api.include_router(webhooks_router)
     app.include_router(api)

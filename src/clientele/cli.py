@@ -18,6 +18,7 @@ from clientele.config import Settings, load_settings
 from clientele.db import create_engine, resolve_database_url, start_embedded_server
 from clientele.events import cli as events_cli
 from clientele.ops.cli import register as register_server_commands
+from clientele.privacy.cli import app as privacy_app
 from clientele.uow import EngineUnitOfWork
 from clientele.webhooks import cli as webhooks_cli
 
@@ -758,6 +759,7 @@ duplicates_app = typer.Typer(
     help="Find duplicate customers, merge them, undo a merge.", no_args_is_help=True
 )
 app.add_typer(duplicates_app, name="duplicates")
+app.add_typer(privacy_app, name="privacy")
 
 
 async def _run_scan(settings: Settings, url: str, progress: Progress) -> object:

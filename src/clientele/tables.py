@@ -386,6 +386,44 @@ login_failures = Table(
     _timestamp("failed_at"),
 )
 
+# Personal data (revision 0010, issue #18): erasures, legal holds, and the access log.
+privacy_erasures = Table(
+    "privacy_erasures",
+    metadata,
+    _id(),
+    Column("subject_type", String(20), nullable=False),
+    Column("subject_id", UUID(as_uuid=True), nullable=False),
+    Column("customer_id", UUID(as_uuid=True), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("request_ref", String(200), nullable=False),
+    Column("erased_by", String(200), nullable=False),
+    _timestamp("erased_at"),
+    Column("counts", JSONB, nullable=False, server_default=text("'{}'")),
+    comment="Every erasure of personal data: who, when, why, and the rows overwritten per table.",
+)
+
+privacy_holds = Table(
+    "privacy_holds",
+    metadata,
+    Column("customer_id", UUID(as_uuid=True), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("placed_by", String(200), nullable=False),
+    _timestamp("placed_at"),
+    comment="Explicit legal holds: the customer may not be erased.",
+)
+
+personal_data_access_log = Table(
+    "personal_data_access_log",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    _timestamp("occurred_at"),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("customer_id", UUID(as_uuid=True), nullable=False),
+    Column("client_address", String(64)),
+    comment="Who read an individual's personal data, when, what and from where (kept >= 1 year).",
+)
+
 # Change events and webhooks (revision 0007): the outbox written by triggers, the per-customer
 # counters, the feed's head, webhook subscriptions and their deliveries (queue and log).
 change_events = Table(

@@ -3,7 +3,7 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from clientele.customers import service
 from clientele.customers.domain import Customer, CustomerStatus, CustomerType
@@ -29,6 +29,7 @@ from clientele.history.domain import parse_as_of
 from clientele.openapi import COMMON_ERRORS, Responses, problem_response
 from clientele.pagination import Cursor
 from clientele.phones import InvalidPhone, normalize_phone
+from clientele.privacy.api import reader_of
 from clientele.uow import UnitOfWork
 from clientele.validation import INSTANT_PATTERN, PHONE_PATTERN, documented
 
@@ -184,6 +185,7 @@ async def get_customer(
     uow: UoW,
     actor: Viewer,
     response: Response,
+    request: Request,
     as_of: Annotated[
         str | None,
         Query(
@@ -203,11 +205,12 @@ async def get_customer(
     With `as_of`, the state recorded at that time (from the history); its `ETag` is the version
     it had then, so a PATCH with it answers 412 if the customer changed since.
     """
+    reader = reader_of(request, actor)  # reads of an individual are access-logged
     if as_of is None:
-        customer = await service.get_customer(uow, customer_id=customer_id)
+        customer = await service.get_customer(uow, customer_id=customer_id, reader=reader)
     else:
         customer = await history_service.get_customer_as_of(
-            uow, customer_id=customer_id, at=parse_as_of(as_of)
+            uow, customer_id=customer_id, at=parse_as_of(as_of), reader=reader
         )
     if customer.merged_into_id is not None:
         response.headers["Location"] = f"/api/v1/customers/{customer.merged_into_id}"

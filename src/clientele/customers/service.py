@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from clientele import metrics
@@ -14,6 +14,9 @@ from clientele.customers.search import parse_query
 from clientele.errors import NotFound, StaleVersion
 from clientele.pagination import Cursor
 from clientele.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from clientele.privacy.access import Reader
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +42,16 @@ async def create_customer(uow: UnitOfWork, *, values: Mapping[str, Any], actor: 
     return stored
 
 
-async def get_customer(uow: UnitOfWork, *, customer_id: UUID) -> Customer:
-    """The customer. Raises NotFound."""
+async def get_customer(
+    uow: UnitOfWork, *, customer_id: UUID, reader: "Reader | None" = None
+) -> Customer:
+    """The customer. Raises NotFound. A `reader`'s read of an individual is access-logged."""
     async with uow.read_only():
         customer = await repository.get(uow.connection, customer_id)
     if customer is None:
         raise NotFound(f"no customer with id {customer_id}")
+    if reader is not None:
+        reader.saw(customer.id, customer.customer_type, "record")
     return customer
 
 

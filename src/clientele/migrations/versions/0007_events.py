@@ -1,7 +1,7 @@
 """Change events: an outbox written by triggers, a commit-order feed, webhook subscriptions.
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0010
 Create Date: 2026-12-04
 
 Design (docs/events.md has the reasoning and the measurements):
@@ -29,7 +29,7 @@ Design (docs/events.md has the reasoning and the measurements):
 from alembic import op
 
 revision = "0007"
-down_revision = "0006"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
@@ -242,7 +242,11 @@ BEGIN
     PERFORM clientele_event_emit(
         (current_row ->> 'customer_id')::uuid,
         entity || CASE TG_OP WHEN 'INSERT' THEN '.created' WHEN 'DELETE' THEN '.deleted' ELSE '.updated' END,
-        entity, (current_row ->> 'id')::uuid, jsonb_build_object('changes', changes));
+        entity, (current_row ->> 'id')::uuid,
+        CASE WHEN current_setting('clientele.event_type', true) = 'customer.erased'
+             -- an erasure's transaction: which fields changed, never their values
+             THEN jsonb_build_object('fields', (SELECT jsonb_agg(k ORDER BY k) FROM jsonb_object_keys(changes) AS k))
+             ELSE jsonb_build_object('changes', changes) END);
     RETURN NULL;
 END
 $$;
