@@ -13,6 +13,7 @@ from clientele import __version__, metrics, schema
 from clientele.apidocs import install_docs
 from clientele.audit.api import router as audit_router
 from clientele.auth.service import TokenAuthenticator
+from clientele.callerid.api import router as callerid_router
 from clientele.config import Settings, load_settings
 from clientele.contacts.api import router as contacts_router
 from clientele.customers.api import router as customers_router
@@ -99,6 +100,7 @@ def create_app(
     api = APIRouter(prefix="/api/v1")
     # Before the customers router: /customers/export must not be read as /customers/{id}.
     api.include_router(imports_router)
+    api.include_router(callerid_router)  # before customers: /customers/{id} would take it
     api.include_router(customers_router)
     api.include_router(history_router)
     api.include_router(organizations_router)

@@ -424,6 +424,42 @@ personal_data_access_log = Table(
     comment="Who read an individual's personal data, when, what and from where (kept >= 1 year).",
 )
 
+# Report counters (revision 0008): kept by statement-level triggers on service_tickets.
+customer_ticket_counts = Table(
+    "customer_ticket_counts",
+    metadata,
+    Column("customer_id", UUID(as_uuid=True), primary_key=True),
+    Column("tickets", BigInteger, nullable=False),
+    Column("open", BigInteger, nullable=False),
+    Column("in_progress", BigInteger, nullable=False),
+    _timestamp("first_ticket_at", nullable=True),
+    _timestamp("last_ticket_at", nullable=True),
+    comment="Tickets per customer (total, open, in progress, first and last), kept by triggers "
+    "on service_tickets.",
+)
+
+customer_ticket_months = Table(
+    "customer_ticket_months",
+    metadata,
+    Column("customer_id", UUID(as_uuid=True), primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("status", String(50), primary_key=True),
+    Column("tickets", BigInteger, nullable=False),
+    comment="Tickets per customer, IST month and status, kept by triggers on service_tickets.",
+)
+
+ticket_tier_counts = Table(
+    "ticket_tier_counts",
+    metadata,
+    Column("tier", String(50)),
+    Column("stripe", SmallInteger, nullable=False),
+    Column("open", BigInteger, nullable=False),
+    Column("in_progress", BigInteger, nullable=False),
+    Column("customers", BigInteger, nullable=False),
+    comment="Open and in-progress tickets, and customers with any, per customer tier and "
+    "stripe; kept by triggers.",
+)
+
 # Change events and webhooks (revision 0007): the outbox written by triggers, the per-customer
 # counters, the feed's head, webhook subscriptions and their deliveries (queue and log).
 change_events = Table(

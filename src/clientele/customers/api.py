@@ -1,5 +1,6 @@
 """Customer routes under /api/v1/customers."""
 
+from collections.abc import Collection
 from typing import Annotated
 from uuid import UUID
 
@@ -44,9 +45,15 @@ def _with_etag(response: Response, read: CustomerRead) -> CustomerRead:
     return read
 
 
-async def _written(uow: UnitOfWork, response: Response, customer: Customer) -> CustomerWritten:
-    """The stored customer and its likely duplicates (the online check: one more statement)."""
-    likely = await duplicates_service.likely_duplicates_of(uow, customer=customer)
+async def _written(
+    uow: UnitOfWork,
+    response: Response,
+    customer: Customer,
+    changed: Collection[str] | None = None,
+) -> CustomerWritten:
+    """The stored customer and its likely duplicates (the online check: one more statement,
+    looking up only the evidence an update `changed`)."""
+    likely = await duplicates_service.likely_duplicates_of(uow, customer=customer, changed=changed)
     response.headers["ETag"] = etag(customer.version)
     values = CustomerRead.of(customer).model_dump()
     if likely:  # left unset otherwise: the route omits unset fields, so the body stays as before
@@ -168,7 +175,10 @@ async def search_customers(
     return SearchResults(
         items=[
             SearchHitRead(
-                customer=CustomerRead.of(h.customer), score=h.score, matched_on=h.matched_on
+                customer=CustomerRead.of(h.customer),
+                score=h.score,
+                matched_on=h.matched_on,
+                reason=h.reason,
             )
             for h in hits
         ]
@@ -241,14 +251,15 @@ async def update_customer(
 
     `likely_duplicates` lists stored customers it now probably duplicates (score, reasons).
     """
+    changes = body.model_dump(exclude_unset=True)
     customer = await service.update_customer(
         uow,
         customer_id=customer_id,
-        changes=body.model_dump(exclude_unset=True),
+        changes=changes,
         expected_version=expected_version,
         actor=actor,
     )
-    return await _written(uow, response, customer)
+    return await _written(uow, response, customer, changed=changes.keys())
 
 
 @router.post(
