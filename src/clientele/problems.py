@@ -12,6 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clientele.errors import DomainError
+from clientele.observability import REQUEST_ID_SCOPE_KEY, route_template
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +96,21 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(500, "Internal error", "an unexpected error occurred; it has been logged")
+    request_id = request.scope.get(REQUEST_ID_SCOPE_KEY)
+    # The route template, not the URL: a path can carry a phone or a name.
+    log.exception(
+        "unhandled error on %s %s",
+        request.method,
+        route_template(request.scope),
+        extra={"fields": {"request_id": request_id}},
+    )
+    return problem(
+        500,
+        "Internal error",
+        "an unexpected error occurred; it has been logged with the request id",
+        headers={"X-Request-ID": request_id} if request_id else None,
+        request_id=request_id,
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -208,10 +208,10 @@ class CustomerSummary:
 
     id: UUID
     name: str
-    primary_phone: str
+    primary_phone: str | None  # null for customers migrated without a valid phone
     city: str | None
     state: str | None
-    tier: str
+    tier: str | None
     status: str
 
 

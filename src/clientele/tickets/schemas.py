@@ -60,10 +60,13 @@ class CustomerSummaryRead(BaseModel):
 
     id: UUID
     name: str
-    primary_phone: str = Field(examples=["+912223456789"])
+    primary_phone: str | None = Field(
+        examples=["+912223456789"],
+        description="E.164. Null only for inactive customers migrated without a valid phone.",
+    )
     city: str | None
     state: str | None
-    tier: str
+    tier: str | None = Field(examples=["vip"], description="vip, premium, standard or null.")
     status: str
 
     @classmethod
