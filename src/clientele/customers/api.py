@@ -182,8 +182,9 @@ async def get_customer(
         str | None,
         Query(
             max_length=64,
-            description="An RFC 3339 time with an offset: the customer as it was then "
-            "(404 if it did not exist yet).",
+            description="The customer as it was then (404 if it did not exist yet): an RFC "
+            "3339 time with an offset, a local time in IST (`2026-01-31T18:30`), or a day "
+            "(`2026-01-31`, the end of that day in IST).",
             examples=["2026-01-31T18:30:00+05:30"],
         ),
     ] = None,
