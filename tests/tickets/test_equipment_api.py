@@ -257,7 +257,8 @@ async def test_stock_equipment_is_assigned_to_a_customer_and_back_with_if_match_
         )
     ).all()
     assert [r[0] for r in rows] == ["insert", "update", "update"]
-    assert rows[1][2] == customer["id"] and rows[2][2] is None
+    assert rows[1][2] == customer["id"]
+    assert rows[2][2] is None
     assert set(rows[1][3]) == {"customer_id", "contact_id"}
     assert all(r[1].startswith("token:") for r in rows)
 
