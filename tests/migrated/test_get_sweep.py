@@ -65,19 +65,13 @@ def _typical_values(param: dict[str, Any], ids: MigratedIds) -> list[str]:
 
 
 def _path_variants(path: str, ids: MigratedIds) -> list[str]:
-    by_name = {
-        "customer_id": [str(i) for i in ids.customers().values()],
-        "ticket_id": [str(ids.ticket)],
-        "equipment_id": [str(ids.equipment)],
-        "organization_id": [str(ids.organization)] if ids.organization else [],
-        "contact_id": [str(ids.contact)] if ids.contact else [],
-        "merge_id": [str(ids.merge)],
-    }
     variants = [path]
-    for name, values in by_name.items():
+    for name in ("customer_id", "ticket_id", "equipment_id", "organization_id", "contact_id",
+                 "merge_id"):  # fmt: skip
         if "{" + name + "}" in path:
+            values = ids.for_parameter(name)
             variants = [v.replace("{" + name + "}", value) for v in variants for value in values]
-    assert "{" not in "".join(variants) or not variants, f"no real id for a parameter of {path}"
+    assert "{" not in "".join(variants), f"no real id for a parameter of {path}"
     return variants
 
 

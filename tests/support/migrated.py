@@ -49,6 +49,18 @@ class MigratedIds:
     legacy_id: str
     duplicate_item: str | None
 
+    def for_parameter(self, name: str) -> list[str]:
+        """Real ids for a path parameter named `name` (`customer_id`: every awkward kind)."""
+        pools = {
+            "customer_id": [str(i) for i in self.customers().values()],
+            "ticket_id": [str(self.ticket)],
+            "equipment_id": [str(self.equipment)],
+            "organization_id": [str(self.organization)] if self.organization else [],
+            "contact_id": [str(self.contact)] if self.contact else [],
+            "merge_id": [str(self.merge)],
+        }
+        return pools.get(name, [])
+
     def customers(self) -> dict[str, UUID]:
         """The awkward customers by what makes them awkward."""
         return {
