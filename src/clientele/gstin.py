@@ -148,6 +148,9 @@ def gstin_check_char(first14: str) -> str:
     return _CHECKSUM_ALPHABET[(36 - total % 36) % 36]
 
 
+_GSTIN_START = re.compile(r"[0-9]{2}[A-Z]{5}")
+
+
 def _check_format(gstin: str) -> None:
     """Reject anything that is not 15 characters laid out as a GSTIN, naming the bad part."""
     if len(gstin) != _GSTIN_LENGTH:
@@ -158,10 +161,10 @@ def _check_format(gstin: str) -> None:
 
 
 def looks_like_gstin(value: str) -> bool:
-    """True when a tax id is meant as a GSTIN (15 characters after a two-digit state code), so
-    the GSTIN checks apply; other tax ids (PAN, foreign numbers) are kept as typed."""
-    compact = value.strip().upper()
-    return len(compact) == 15 and compact[:2].isdigit() and compact.isalnum()
+    """True when a tax id is meant as a GSTIN (a two-digit state code, then a PAN's five
+    letters), so the GSTIN checks apply, a wrong length included; other tax ids (a PAN, a
+    foreign number) are kept as typed."""
+    return _GSTIN_START.match(value.strip().upper()) is not None
 
 
 def validate_gstin(value: str, *, state: str | None = None) -> str:

@@ -20,7 +20,7 @@ async def test_creating_a_customer_answers_201_with_location_etag_and_e164_phone
             "primary_phone": "022 2345 6789",
             "secondary_phone": "+91-98765-43210",
             "whatsapp_number": "098765 43210",
-            "email": "Biomed@Sunrise.in",
+            "primary_email": "Biomed@Sunrise.in",
             "tags": ["mri", "amc", "mri"],
         },
         headers=agent,
@@ -82,7 +82,7 @@ async def test_a_blocked_customers_phone_may_be_used_by_a_new_customer(client, a
         ({"primary_phone": "0000000000"}, "primary_phone"),
         ({"secondary_phone": "12345"}, "secondary_phone"),
         ({"whatsapp_number": "call me"}, "whatsapp_number"),
-        ({"email": "not-an-email"}, "email"),
+        ({"primary_email": "not-an-email"}, "primary_email"),
         ({"customer_type": "spaceship"}, "customer_type"),
         ({"tier": "diamond"}, "tier"),
         ({"name": ""}, "name"),
@@ -90,8 +90,8 @@ async def test_a_blocked_customers_phone_may_be_used_by_a_new_customer(client, a
         ({"name": 42}, "name"),
         ({"tags": "mri"}, "tags"),
         ({"tags": ["x" * 51]}, "tags.0"),
-        ({"pincode": "0400001"}, "pincode"),
-        ({"gstin": "not a gstin"}, "gstin"),
+        ({"postal_code": "0400001"}, "postal_code"),
+        ({"tax_id": "2" * 51}, "tax_id"),
         ({"organization_id": "not-a-uuid"}, "organization_id"),
     ],
 )
@@ -126,7 +126,7 @@ async def test_a_failed_create_writes_nothing(client, agent, connection):
             "customer_type": "clinic",
             "name": "Half",
             "primary_phone": "9820033333",
-            "email": "x",
+            "primary_email": "x",
         },
         headers=agent,
     )
@@ -194,17 +194,17 @@ async def test_a_malformed_id_is_422_not_500(client, viewer, bad):
 
 
 async def test_patch_changes_only_the_fields_sent_and_bumps_the_version(client, agent):
-    customer = await create_customer(client, agent, city="Pune", email="a@b.in")
+    customer = await create_customer(client, agent, city="Pune", primary_email="a@b.in")
     url = f"{CUSTOMERS}/{customer['id']}"
     response = await client.patch(
         url,
-        json={"primary_phone": "+91 99876 54321", "email": None},
+        json={"primary_phone": "+91 99876 54321", "primary_email": None},
         headers={**agent, "If-Match": '"1"'},
     )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["primary_phone"] == "+919987654321"
-    assert body["email"] is None
+    assert body["primary_email"] is None
     assert body["city"] == "Pune"
     assert body["version"] == 2
     assert response.headers["ETag"] == '"2"'
@@ -493,8 +493,8 @@ async def test_the_openapi_document_describes_every_customer_operation(client):
 
 
 async def test_a_valid_gstin_is_stored_upper_cased(client, agent):
-    body = await create_customer(client, agent, gstin=" 27aapfu0939f1zv ", state="Maharashtra")
-    assert body["gstin"] == "27AAPFU0939F1ZV"
+    body = await create_customer(client, agent, tax_id=" 27aapfu0939f1zv ", state="Maharashtra")
+    assert body["tax_id"] == "27AAPFU0939F1ZV"
 
 
 @pytest.mark.parametrize("gstin", ["27AAPFU0939F1ZA", "99AAPFU0939F1ZV", "27AAPFU0939F1Z"])
@@ -505,11 +505,11 @@ async def test_a_gstin_with_a_bad_checksum_state_code_or_length_is_422(client, a
             "customer_type": "lab",
             "name": "G Lab",
             "primary_phone": unique_mobile(),
-            "gstin": gstin,
+            "tax_id": gstin,
         },
         headers=agent,
     )
-    assert "gstin" in [e["field"] for e in assert_problem(response, 422)["errors"]]
+    assert "tax_id" in [e["field"] for e in assert_problem(response, 422)["errors"]]
 
 
 async def test_a_gstin_from_another_state_than_the_address_is_422(client, agent):
@@ -519,22 +519,22 @@ async def test_a_gstin_from_another_state_than_the_address_is_422(client, agent)
             "customer_type": "lab",
             "name": "G Lab",
             "primary_phone": unique_mobile(),
-            "gstin": "27AAPFU0939F1ZV",
+            "tax_id": "27AAPFU0939F1ZV",
             "state": "Karnataka",
         },
         headers=agent,
     )
-    assert assert_problem(response, 422)["errors"][0]["field"] == "gstin"
+    assert assert_problem(response, 422)["errors"][0]["field"] == "tax_id"
 
 
 async def test_moving_a_customer_to_another_state_re_checks_its_gstin(client, agent):
-    customer = await create_customer(client, agent, gstin="27AAPFU0939F1ZV", state="Maharashtra")
+    customer = await create_customer(client, agent, tax_id="27AAPFU0939F1ZV", state="Maharashtra")
     response = await client.patch(
         f"{CUSTOMERS}/{customer['id']}",
         json={"state": "Gujarat"},
         headers={**agent, "If-Match": '"1"'},
     )
-    assert assert_problem(response, 422)["errors"][0]["field"] == "gstin"
+    assert assert_problem(response, 422)["errors"][0]["field"] == "tax_id"
 
 
 async def test_a_nul_character_anywhere_in_the_input_is_a_422_not_a_500(client, agent):
@@ -607,3 +607,27 @@ async def test_a_patch_with_null_tags_clears_them(client, agent):
     )
     assert response.status_code == 200, response.text
     assert response.json()["tags"] == []
+
+
+async def test_an_unknown_organization_is_a_422_naming_the_field_on_create_and_update(
+    client, agent
+):
+    unknown = "e3e70682-c209-4cac-a29f-6fbed82c07cd"
+    created = await client.post(
+        CUSTOMERS,
+        json={
+            "customer_type": "clinic",
+            "name": "Orphan Clinic",
+            "primary_phone": unique_mobile(),
+            "organization_id": unknown,
+        },
+        headers=agent,
+    )
+    assert assert_problem(created, 422)["errors"][0]["field"] == "organization_id"
+    customer = await create_customer(client, agent)
+    patched = await client.patch(
+        f"{CUSTOMERS}/{customer['id']}",
+        json={"organization_id": unknown},
+        headers={**agent, "If-Match": f'"{customer["version"]}"'},
+    )
+    assert assert_problem(patched, 422)["errors"][0]["field"] == "organization_id"

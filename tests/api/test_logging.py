@@ -10,7 +10,7 @@ CUSTOMERS = "/api/v1/customers"
 async def test_logs_carry_request_ids_and_routes_but_no_phone_name_or_email(client, agent, caplog):
     caplog.set_level(logging.INFO)
     await create_customer(
-        client, agent, name="Kaveri Fertility Clinic", email="dr.rao@kaveri.in",
+        client, agent, name="Kaveri Fertility Clinic", primary_email="dr.rao@kaveri.in",
         primary_phone="98860 12345",
     )  # fmt: skip
     await client.get(f"{CUSTOMERS}/search", params={"q": "98860 12345"}, headers=agent)
@@ -18,7 +18,7 @@ async def test_logs_carry_request_ids_and_routes_but_no_phone_name_or_email(clie
     duplicate = await client.post(
         CUSTOMERS,
         json={"customer_type": "clinic", "name": "Kaveri Fertility Clinic",
-              "primary_phone": "9886012345", "email": "dr.rao@kaveri.in"},
+              "primary_phone": "9886012345", "primary_email": "dr.rao@kaveri.in"},
         headers={**agent, "X-Request-ID": "trace-42"},
     )  # fmt: skip
     assert duplicate.headers["X-Request-ID"] == "trace-42"

@@ -26,7 +26,7 @@ async def insert_customer(connection: Any, **values: Any) -> str:
         "primary_phone": a_phone(),
         "city": "Mumbai",
         "state": "Maharashtra",
-        "email": None,
+        "primary_email": None,
         "status": "active",
         "blocked_reason": None,
         "address_line1": None,
@@ -34,9 +34,10 @@ async def insert_customer(connection: Any, **values: Any) -> str:
     }
     result = await connection.execute(
         text(
-            "INSERT INTO customers (customer_type, name, primary_phone, city, state, email,"
-            " status, blocked_reason, address_line1) VALUES (:customer_type, :name,"
-            " :primary_phone, :city, :state, :email, :status, :blocked_reason, :address_line1)"
+            "INSERT INTO customers (customer_type, name, primary_phone, city, state,"
+            " primary_email, status, blocked_reason, address_line1) VALUES (:customer_type,"
+            " :name, :primary_phone, :city, :state, :primary_email, :status, :blocked_reason,"
+            " :address_line1)"
             " RETURNING id::text"
         ),
         row,
@@ -57,7 +58,7 @@ async def a_duplicate_pair(connection: Any, brand: str = "Sanjeevani") -> tuple[
         name=f"{brand.upper()} HOSP.",
         primary_phone=phone,
         status="inactive",
-        email="info@sanjeevani.in",
+        primary_email="info@sanjeevani.in",
         address_line1="12, M.G. Road",
     )
     return a, b
@@ -106,7 +107,7 @@ async def test_a_scan_finds_a_person_only_a_weak_key_brings_together(
     )
     for customer in (a, b):
         await connection.execute(
-            text("UPDATE customers SET pincode = '411007' WHERE id = :id"), {"id": customer}
+            text("UPDATE customers SET postal_code = '411007' WHERE id = :id"), {"id": customer}
         )
     report = await scan(uow_factory)
     assert report.model.startswith("estimated")
@@ -299,9 +300,12 @@ async def with_dependents(
 async def test_merge_then_undo_restores_every_affected_row_and_keeps_all_history(
     client, admin, agent, viewer, connection
 ):
-    survivor = await insert_customer(connection, name="Sanjeevani Hospital", email=None)
+    survivor = await insert_customer(connection, name="Sanjeevani Hospital", primary_email=None)
     dup_a = await insert_customer(
-        connection, name="SANJIVANI HOSP.", email="info@sanjeevani.in", address_line1="12 MG Road"
+        connection,
+        name="SANJIVANI HOSP.",
+        primary_email="info@sanjeevani.in",
+        address_line1="12 MG Road",
     )
     dup_b = await insert_customer(connection, name="Sanjeevani Hospitals")
     for customer in (survivor, dup_a, dup_b):
@@ -327,8 +331,8 @@ async def test_merge_then_undo_restores_every_affected_row_and_keeps_all_history
         "customer_legacy_ids": 2,
     }
     filled = {f["field"]: f for f in preview.json()["filled_fields"]}
-    assert filled["email"] == {
-        "field": "email",
+    assert filled["primary_email"] == {
+        "field": "primary_email",
         "value": "info@sanjeevani.in",
         "from_customer_id": dup_a,
     }
@@ -356,7 +360,7 @@ async def test_merge_then_undo_restores_every_affected_row_and_keeps_all_history
     )
     assert [c["id"] for c in found.json()["items"]] == [survivor]
     survivor_now = await client.get(f"/api/v1/customers/{survivor}", headers=viewer)
-    assert survivor_now.json()["email"] == "info@sanjeevani.in"
+    assert survivor_now.json()["primary_email"] == "info@sanjeevani.in"
 
     undone = await client.post(f"/api/v1/merges/{merge['id']}/undo", headers=admin)
     assert undone.status_code == 200, undone.text
@@ -417,8 +421,8 @@ async def test_merging_needs_an_admin(client, agent, connection):
 async def test_undo_is_refused_when_a_later_change_would_be_lost(
     client, admin, agent, viewer, connection
 ):
-    survivor = await insert_customer(connection, email=None)
-    dup = await insert_customer(connection, email="old@sunrise.in")
+    survivor = await insert_customer(connection, primary_email=None)
+    dup = await insert_customer(connection, primary_email="old@sunrise.in")
     await with_dependents(client, agent, connection, dup)
     merge = (
         await client.post(
@@ -428,13 +432,13 @@ async def test_undo_is_refused_when_a_later_change_would_be_lost(
     current = await client.get(f"/api/v1/customers/{survivor}", headers=viewer)
     edited = await client.patch(
         f"/api/v1/customers/{survivor}",
-        json={"email": "new@sunrise.in"},
+        json={"primary_email": "new@sunrise.in"},
         headers={**agent, "If-Match": current.headers["ETag"]},
     )
     assert edited.status_code == 200, edited.text
     refused = await client.post(f"/api/v1/merges/{merge['id']}/undo", headers=admin)
     assert refused.status_code == 409
-    assert any("email" in b for b in refused.json()["blockers"])
+    assert any("primary_email" in b for b in refused.json()["blockers"])
 
 
 async def test_a_merged_customer_cannot_be_edited_or_activated(client, admin, agent, connection):

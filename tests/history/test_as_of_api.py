@@ -16,7 +16,7 @@ async def test_each_as_of_between_writes_returns_the_state_of_that_moment(
     for changes in (
         {"name": "Sunrise Hospital"},
         {"primary_phone": "+91 98765 43210"},
-        {"city": "Thane", "tier": "gold"},
+        {"city": "Thane", "tier": "premium"},
     ):
         states.append(await patch(client, agent, states[-1], **changes))
         moments.append(await clock(connection))
@@ -102,6 +102,7 @@ async def test_history_lists_versions_newest_first_with_old_and_new_values_and_w
     assert {c["field"]: c["new"] for c in items[0]["changes"]} == {
         "status": "blocked",
         "blocked_reason": "Payment overdue",
+        "notes": "Blocked: Payment overdue",  # as the design doc's Block writes it
     }
     assert {c["field"] for c in items[2]["changes"]} >= {"name", "primary_phone", "city"}
     assert items[0]["valid_to"] is None

@@ -91,7 +91,7 @@ async def test_a_transaction_setting_marks_merge_writes_as_such(connection):
     customer_id = await _insert(connection)
     await connection.execute(text("SELECT set_config('clientele.source', 'merge', true)"))
     await connection.execute(
-        text("UPDATE customers SET tags = '{merged}' WHERE id = :id"), {"id": customer_id}
+        text("""UPDATE customers SET tags = '["merged"]' WHERE id = :id"""), {"id": customer_id}
     )
     assert (await _versions(connection, customer_id))[-1]["source"] == "merge"
 

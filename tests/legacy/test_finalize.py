@@ -21,6 +21,7 @@ from clientele.legacy.rollback import rollback
 from clientele.legacy.verify import all_ok, verify
 from clientele.uow import EngineUnitOfWork
 from tests.legacy.helpers import catalog
+from tests.migrations.doc_schema import differences_from_doc
 
 
 def _differences(a, b):
@@ -38,6 +39,7 @@ def test_finalize_leaves_the_schema_of_a_fresh_install(legacy_db, fresh_database
     # definitions and validity, index definitions and validity, triggers, functions (by source
     # hash), extensions: everything but column order.
     assert _differences(catalog(legacy_db.url), catalog(fresh_database_url)) == {}
+    assert differences_from_doc(legacy_db.url) == []
     with ddl.connect(legacy_db.url) as conn:
         assert all_ok(verify(conn))
         statuses = {r[0] for r in conn.execute("SELECT DISTINCT status FROM service_tickets")}

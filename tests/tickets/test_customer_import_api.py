@@ -10,7 +10,7 @@ from tests.tickets.conftest import a_phone
 
 IMPORT = "/api/v1/customers/import"
 EXPORT = "/api/v1/customers/export"
-HEADER = "customer_type,name,primary_phone,email,city,tier,tags\r\n"
+HEADER = "customer_type,name,primary_phone,primary_email,city,tier,tags\r\n"
 
 
 def csv_body(*rows: str, header: str = HEADER) -> bytes:
@@ -31,8 +31,8 @@ async def test_a_dry_run_reports_each_row_and_writes_nothing(client, admin, buil
     existing = await build.customer(name="Sunrise Multispeciality Hospital")
     before = await count_customers(connection)
     body = csv_body(
-        f"clinic,Lotus Clinic,{a_phone()},lotus@clinic.in,Pune,silver,amc;rural",
-        f"hospital,Sunrise Hosp.,{existing['primary_phone']},,Mumbai,gold,",
+        f"clinic,Lotus Clinic,{a_phone()},lotus@clinic.in,Pune,premium,amc;rural",
+        f"hospital,Sunrise Hosp.,{existing['primary_phone']},,Mumbai,vip,",
         "lab,City Diagnostics,N/A,not-an-email,Delhi,bronze,",
     )
 
@@ -51,16 +51,18 @@ async def test_a_dry_run_reports_each_row_and_writes_nothing(client, admin, buil
     assert updated["customer_id"] == existing["id"]
     assert set(updated["changed_fields"]) == {"name", "city", "tier"}
     assert invalid["action"] == "invalid"
-    assert {e["field"] for e in invalid["errors"]} == {"primary_phone", "email", "tier"}
+    assert {e["field"] for e in invalid["errors"]} == {"primary_phone", "primary_email", "tier"}
     assert await count_customers(connection) == before
 
 
 async def test_an_import_creates_and_updates_through_the_domain_rules(client, admin, build):
-    existing = await build.customer(name="Sunrise Multispeciality Hospital", email="old@x.in")
+    existing = await build.customer(
+        name="Sunrise Multispeciality Hospital", primary_email="old@x.in"
+    )
     new_phone = a_phone()
     body = csv_body(
-        f"Clinic, Lotus Clinic ,{new_phone},lotus@clinic.in,Pune,silver,amc;rural",
-        f"hospital,Sunrise Hospital,{existing['primary_phone']},,Mumbai,gold,",
+        f"Clinic, Lotus Clinic ,{new_phone},lotus@clinic.in,Pune,premium,amc;rural",
+        f"hospital,Sunrise Hospital,{existing['primary_phone']},,Mumbai,vip,",
     )
 
     response = await post(client, admin, body)
@@ -77,7 +79,7 @@ async def test_an_import_creates_and_updates_through_the_domain_rules(client, ad
     updated = (await client.get(f"/api/v1/customers/{existing['id']}", headers=admin)).json()
     assert updated["name"] == "Sunrise Hospital"
     assert updated["city"] == "Mumbai"
-    assert updated["email"] == "old@x.in", "a blank cell never clears a stored value"
+    assert updated["primary_email"] == "old@x.in", "a blank cell never clears a stored value"
     assert updated["version"] == existing["version"] + 1
     assert updated["updated_by"] == "token:test-admin"
 
@@ -221,3 +223,22 @@ async def test_bad_export_filters_are_422(client, admin):
 
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "status"
+
+
+async def test_a_file_with_the_former_column_names_still_imports(client, admin):
+    """Spreadsheets made before the design doc's names (email, pincode, gstin) keep working."""
+    body = (
+        "customer_type,name,primary_phone,email,pincode,gstin\r\n"
+        "clinic,Former Names Clinic,+919811100077,desk@former.in,400070,27AAPFU0939F1ZV\r\n"
+    )
+    response = await client.post(
+        IMPORT, content=body, headers={**admin, "Content-Type": "text/csv"}
+    )
+    assert response.status_code == 200, response.text
+    found = await client.get("/api/v1/customers", params={"phone": "+919811100077"}, headers=admin)
+    (customer,) = found.json()["items"]
+    assert (customer["primary_email"], customer["postal_code"], customer["tax_id"]) == (
+        "desk@former.in",
+        "400070",
+        "27AAPFU0939F1ZV",
+    )

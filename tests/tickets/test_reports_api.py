@@ -20,7 +20,7 @@ async def desk(build):
     """Customers in three cities and four tiers, with tickets spread over 2026 (seeded)."""
     rng = random.Random(6)  # noqa: S311 - seeded test data, not a secret
     places = [("Mumbai", "Maharashtra"), ("Pune", "Maharashtra"), ("Chennai", "Tamil Nadu")]
-    tiers = ["standard", "silver", "gold", "platinum"]
+    tiers = ["standard", "premium", "vip", None]
     customers, tickets = [], []
     for n in range(12):
         city, state = places[n % 3]
@@ -146,7 +146,7 @@ async def test_open_tickets_by_tier_match_an_independent_count(client, admin, de
 
     items = await report(client, admin, "open-tickets-by-tier")
 
-    assert [i["tier"] for i in items] == ["platinum", "gold", "silver", "standard"]
+    assert [i["tier"] for i in items] == ["vip", "premium", "standard", None]
     for item in items:
         mine = [t for t in not_closed if t["customer"]["tier"] == item["tier"]]
         assert item["open"] == sum(t["status"] == "open" for t in mine)

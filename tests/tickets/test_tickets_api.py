@@ -21,7 +21,7 @@ OURS = "<a customer of ours>"
 async def test_an_agent_opens_a_ticket_numbered_by_the_server_with_the_customer_embedded(
     client, build, viewer
 ):
-    customer = await build.customer(city="Mumbai", tier="gold")
+    customer = await build.customer(city="Mumbai", tier="premium")
 
     response = await client.post(
         TICKETS,
@@ -48,7 +48,7 @@ async def test_an_agent_opens_a_ticket_numbered_by_the_server_with_the_customer_
         "primary_phone": customer["primary_phone"],
         "city": "Mumbai",
         "state": None,
-        "tier": "gold",
+        "tier": "premium",
         "status": "active",
     }
     got = await client.get(response.headers["Location"], headers=viewer)

@@ -27,7 +27,7 @@ def test_an_unknown_column_fails_the_whole_file():
 def test_a_valid_row_gives_e164_phones_and_only_the_cells_given():
     values, errors = validate_row(
         {"customer_type": "Hospital", "name": " Sunrise ", "primary_phone": "098765 43210",
-         "email": "", "tags": "amc; rural;"}
+         "primary_email": "", "tags": "amc; rural;"}
     )  # fmt: skip
 
     assert errors == []
@@ -41,11 +41,11 @@ def test_a_valid_row_gives_e164_phones_and_only_the_cells_given():
 
 def test_an_invalid_row_names_every_bad_field():
     values, errors = validate_row(
-        {"customer_type": "shop", "name": "", "primary_phone": "N/A", "pincode": "12"}
+        {"customer_type": "shop", "name": "", "primary_phone": "N/A", "postal_code": "12"}
     )
 
     assert values is None
-    assert {e["field"] for e in errors} == {"customer_type", "name", "primary_phone", "pincode"}
+    assert {e["field"] for e in errors} == {"customer_type", "name", "primary_phone", "postal_code"}
 
 
 @pytest.mark.parametrize(

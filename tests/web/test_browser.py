@@ -57,18 +57,18 @@ class Site:
 
 SEED = """
 SELECT set_config('clientele.actor', 'user:priya', false);
-INSERT INTO customers (id, customer_type, name, primary_phone, whatsapp_number, email,
-    address_line1, city, state, pincode, tier, tags, created_by, updated_by)
+INSERT INTO customers (id, customer_type, name, primary_phone, whatsapp_number, primary_email,
+    address_line1, city, state, postal_code, tier, tags, created_by, updated_by)
 VALUES
  ('11111111-1111-4111-8111-111111111111', 'hospital', 'Sunrise Multispeciality Hospital',
   '+912223456789', '+919876543210', 'biomed@sunrisehospital.in', 'Plot 12, LBS Marg', 'Mumbai',
-  'Maharashtra', '400070', 'gold', '{mri,amc}', 'user:priya', 'user:priya'),
+  'Maharashtra', '400070', 'premium', '["mri","amc"]', 'user:priya', 'user:priya'),
  ('22222222-2222-4222-8222-222222222222', 'lab', 'Sunrise Diagnostics Centre', '+912025501234',
-  NULL, NULL, NULL, 'Pune', 'Maharashtra', NULL, 'silver', '{}', 'user:priya', 'user:priya'),
+  NULL, NULL, NULL, 'Pune', 'Maharashtra', NULL, 'premium', '[]', 'user:priya', 'user:priya'),
  ('33333333-3333-4333-8333-333333333333', 'clinic', 'Lotus Eye Clinic', '+914422334455',
-  NULL, NULL, NULL, 'Chennai', 'Tamil Nadu', NULL, 'standard', '{}', 'user:priya', 'user:priya'),
+  NULL, NULL, NULL, 'Chennai', 'Tamil Nadu', NULL, 'standard', '[]', 'user:priya', 'user:priya'),
  ('44444444-4444-4444-8444-444444444444', 'dealer', 'Apex Medical Systems', '+918041234567',
-  NULL, NULL, NULL, 'Bengaluru', 'Karnataka', NULL, 'platinum', '{}', 'user:priya', 'user:priya');
+  NULL, NULL, NULL, 'Bengaluru', 'Karnataka', NULL, 'vip', '[]', 'user:priya', 'user:priya');
 INSERT INTO customer_contacts (id, customer_id, name, role, phone, email)
 VALUES ('55555555-5555-4555-8555-555555555555', '11111111-1111-4111-8111-111111111111',
         'Dr. Meera Nair', 'Head of Radiology', '+919812345678', 'meera@sunrisehospital.in');
@@ -247,7 +247,7 @@ def test_the_pages_fit_a_phone_screen(browser, site):
 
 
 DUPLICATE_PAIR = """
-INSERT INTO customers (customer_type, name, primary_phone, status, email, city, state)
+INSERT INTO customers (customer_type, name, primary_phone, status, primary_email, city, state)
 VALUES ('hospital', 'Vatsalya Hospital', '+919845077777', 'active', NULL, 'Mysuru', 'Karnataka'),
        ('hospital', 'VATSALYA HOSP.', '+919845077777', 'inactive', 'info@vatsalya.in', 'Mysuru',
         'Karnataka');
@@ -285,7 +285,7 @@ def test_an_admin_merges_two_duplicates_and_undoes_it_in_a_browser(browser, site
     sync_api.expect(page.locator("#merge-status")).to_have_text("undone")
     with psycopg.connect(site.database_url) as conn:
         rows = conn.execute(
-            "SELECT name, status, email, merged_into_id FROM customers"
+            "SELECT name, status, primary_email, merged_into_id FROM customers"
             " WHERE name ILIKE 'vatsalya%' ORDER BY name"
         ).fetchall()
     assert rows == [

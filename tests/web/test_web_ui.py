@@ -1,6 +1,7 @@
 """The web UI over HTTP (httpx, no browser): login, sessions, CSRF, roles, forms."""
 
 import re
+from html import unescape
 
 import psycopg
 from typer.testing import CliRunner
@@ -156,12 +157,17 @@ def _edit_form(html: str) -> dict[str, str]:
     """The edit form's fields as the browser would send them."""
     inputs = r'<input id="f-[a-z_0-9]+" name="([a-z_0-9]+)" type="[a-z]+" value="([^"]*)"'
     data = dict(re.findall(inputs, html))
-    for name in ("customer_type", "tier"):
-        select = re.search(rf'name="{name}".*?</select>', html, re.S)
-        assert select
-        chosen = re.search(r'<option value="([a-z]+)" selected>', select.group(0))
-        assert chosen
+    for name, options in re.findall(
+        r'<select id="f-[a-z_]+" name="([a-z_]+)"(.*?)</select>', html, re.S
+    ):
+        chosen = re.search(r'<option value="([a-z]*)" selected>', options)
+        assert chosen, name
         data[name] = chosen.group(1)
+    assert {"customer_type", "tier", "preferred_language"} <= data.keys()
+    for name, text in re.findall(
+        r'<textarea id="f-[a-z_]+" name="([a-z_]+)"[^>]*>(.*?)</textarea>', html, re.S
+    ):
+        data[name] = unescape(text)
     data["version"] = re.search(r'name="version" value="(\d+)"', html).group(1)  # type: ignore[union-attr]
     data["csrf_token"] = csrf_of(html)
     return data
@@ -197,10 +203,10 @@ async def test_validation_messages_appear_next_to_their_fields(web, users, uow_f
     customer = await new_customer(uow_factory)
     await logged_in(web, users, Role.AGENT)
     form = _edit_form((await web.get(f"/customers/{customer.id}/edit")).text)
-    form.update(primary_phone="12345", name="", pincode="99", email="not-an-email")
+    form.update(primary_phone="12345", name="", postal_code="99", primary_email="not-an-email")
     answer = await web.post(f"/customers/{customer.id}/edit", data=form)
     assert answer.status_code == 422
-    for field in ("primary_phone", "name", "pincode", "email"):
+    for field in ("primary_phone", "name", "postal_code", "primary_email"):
         assert f'<p class="field-error" id="e-{field}">' in answer.text, field
     assert "This field is required." in answer.text
     assert 'value="12345"' in answer.text  # what the agent typed is kept

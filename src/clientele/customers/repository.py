@@ -32,11 +32,12 @@ from clientele.customers.domain import (
     Tier,
     customer_field_names,
 )
-from clientele.errors import DuplicatePhone
+from clientele.errors import DuplicatePhone, InvalidValue
 from clientele.pagination import Cursor
 from clientele.tables import customer_legacy_ids, customers
 
 ACTIVE_PHONE_INDEX = "uq_customers_primary_phone_active"
+ORGANIZATION_FK = "fk_customers_organization_id_organizations"
 
 # Built once: the lookup by id is the hottest statement, and a statement object keeps its
 # compiled-cache key, which SQLAlchemy otherwise derives again for each new select().
@@ -133,7 +134,10 @@ async def add(conn: AsyncConnection, customer: Customer) -> Customer:
         )
         .returning(customers)
     )
-    row = (await conn.execute(statement)).mappings().first()
+    try:
+        row = (await conn.execute(statement)).mappings().first()
+    except IntegrityError as exc:
+        raise _unknown_reference(exc) from exc
     if row is None:
         raise await _duplicate_phone(conn, customer.primary_phone)
     return row_to_customer(row)
@@ -192,10 +196,17 @@ async def update(conn: AsyncConnection, customer: Customer, *, expected_version:
     except IntegrityError as exc:
         if ACTIVE_PHONE_INDEX in str(exc.orig):
             raise await _duplicate_phone(conn, customer.primary_phone, exclude=customer.id) from exc
-        raise
+        raise _unknown_reference(exc) from exc
     if row is None:
         raise StaleUpdate(customer.id)
     return row_to_customer(row)
+
+
+def _unknown_reference(exc: IntegrityError) -> Exception:
+    """The organization a customer names does not exist: the caller's input, not a fault."""
+    if ORGANIZATION_FK in str(exc.orig):
+        return InvalidValue("organization_id", "no organization with this id")
+    return exc
 
 
 class StaleUpdate(Exception):

@@ -4,10 +4,19 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from clientele.customers.domain import (
+    INDIA,
     LANGUAGES,
+    PIN_CODE,
     ContactMethod,
     Customer,
     CustomerStatus,
@@ -77,6 +86,14 @@ EXAMPLE: dict[str, Any] = {
 }
 
 
+def _pin_code_in_india(cls: type, value: str | None, info: ValidationInfo) -> str | None:
+    """A postal code sent with `country` India is a PIN code (the domain checks it again
+    against the stored country when only one of them changes)."""
+    if value is not None and info.data.get("country") == INDIA and not PIN_CODE.fullmatch(value):
+        raise ValueError("an Indian PIN code is 6 digits, not starting with 0")
+    return value
+
+
 class CustomerCreate(BaseModel):
     """A new customer. Phones in any common Indian format; `created_by` comes from your token."""
 
@@ -94,8 +111,8 @@ class CustomerCreate(BaseModel):
     address_line2: Text500 | None = None
     city: Text100 | None = None
     state: Text100 | None = None
+    country: Country | None = INDIA
     postal_code: PostalCode | None = None
-    country: Country | None = "India"
     registration_number: RegistrationNumber | None = None
     tax_id: TaxId | None = None
     website: Website | None = None
@@ -105,6 +122,8 @@ class CustomerCreate(BaseModel):
     notes: Notes | None = None
     tags: Tags = Field(default_factory=list)
     metadata: Metadata = Field(default_factory=dict)
+
+    _pin_code = field_validator("postal_code")(_pin_code_in_india)
 
 
 class CustomerUpdate(BaseModel):
@@ -127,8 +146,8 @@ class CustomerUpdate(BaseModel):
     address_line2: Text500 | None = None
     city: Text100 | None = None
     state: Text100 | None = None
-    postal_code: PostalCode | None = None
     country: Country | None = None
+    postal_code: PostalCode | None = None
     registration_number: RegistrationNumber | None = None
     tax_id: TaxId | None = None
     website: Website | None = None
@@ -138,6 +157,8 @@ class CustomerUpdate(BaseModel):
     notes: Notes | None = None
     tags: Tags | None = None
     metadata: Metadata | None = None
+
+    _pin_code = field_validator("postal_code")(_pin_code_in_india)
 
 
 class BlockRequest(BaseModel):

@@ -47,6 +47,8 @@ EXPORT_COLUMNS = (
     "created_at",
     "updated_at",
 )
+# Files written before the design doc's names (revision 0006) still import.
+FORMER_COLUMNS = {"email": "primary_email", "pincode": "postal_code", "gstin": "tax_id"}
 TAG_SEPARATOR = ";"
 # Spreadsheets run a cell starting with these as a formula; the export neutralizes such a
 # cell with a leading apostrophe (E.164 phones like +9198... are left alone), the import
@@ -90,6 +92,7 @@ def read_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
         if header is None:
             raise BadFile("the file is empty; the first line must name the columns")
         names = [h.strip().lower().lstrip("\ufeff") for h in header]
+        names = [FORMER_COLUMNS.get(n, n) for n in names]
         unknown = [n for n in names if n not in IMPORT_COLUMNS and n not in SERVER_COLUMNS]
         if unknown:
             raise BadFile(

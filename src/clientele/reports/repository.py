@@ -16,7 +16,8 @@ from clientele.tickets.repository import customer_summary_columns, to_customer_s
 
 # An average month (365.25 / 12 days), for tickets per month.
 DAYS_PER_MONTH = 30.4375
-TIER_ORDER = ("vip", "premium", "standard")
+# Best first (the design doc's vip > premium > standard), then customers without a tier.
+TIER_ORDER = ("vip", "premium", "standard", None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ class TicketFrequency:
 
 @dataclass(frozen=True, slots=True)
 class TierOpenTickets:
-    tier: str
+    tier: str | None  # None: customers without a tier
     open: int
     in_progress: int
     total: int
@@ -189,7 +190,8 @@ def _instant(moment: datetime) -> Any:
 
 async def open_tickets_by_tier(conn: AsyncConnection) -> list[TierOpenTickets]:
     """Not-closed tickets per customer tier (every tier listed, zeros included), best tier
-    first. Reads only the partial index of open tickets, then their customers."""
+    first, customers without a tier last. Reads only the partial index of open tickets, then
+    their customers."""
     t = service_tickets.c
     statement = (
         select(

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from clientele.reports.repository import CustomerTickets, TicketFrequency, TierOpenTickets
 from clientele.tickets.schemas import CustomerSummaryRead
@@ -50,7 +50,9 @@ class TicketFrequencyReport(BaseModel):
 
 
 class TierOpenTicketsRead(BaseModel):
-    tier: str
+    tier: str | None = Field(
+        description="vip, premium, standard; null for customers without a tier."
+    )
     open: int
     in_progress: int
     total: int

@@ -66,7 +66,7 @@ class CustomerSummaryRead(BaseModel):
     )
     city: str | None
     state: str | None
-    tier: str | None = Field(examples=["vip"], description="vip, premium, standard or null.")
+    tier: str | None = Field(description="vip, premium or standard; null when not set.")
     status: str
 
     @classmethod

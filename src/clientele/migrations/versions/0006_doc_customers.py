@@ -229,7 +229,8 @@ ALTER TABLE customers
     ALTER COLUMN tier SET DEFAULT 'standard',
     ALTER COLUMN tier SET NOT NULL,
     ALTER COLUMN tags DROP DEFAULT,
-    ALTER COLUMN tags TYPE TEXT[] USING ARRAY(SELECT jsonb_array_elements_text(coalesce(tags, '[]'))),
+    -- No subquery is allowed here; JSON string arrays print like array literals but for brackets.
+    ALTER COLUMN tags TYPE TEXT[] USING translate(coalesce(tags, '[]')::text, '[]', '{}')::text[],
     ALTER COLUMN tags SET DEFAULT '{}',
     ALTER COLUMN tags SET NOT NULL,
     DROP COLUMN registration_number,
