@@ -47,7 +47,6 @@ class MigratedIds:
     contact: UUID | None
     merge: UUID
     legacy_id: str
-    duplicate_item: str | None
 
     def for_parameter(self, name: str) -> list[str]:
         """Real ids for a path parameter named `name` (`customer_id`: every awkward kind)."""
@@ -170,4 +169,4 @@ def awkward_ids(url: str) -> MigratedIds:
         found["legacy_id"] = str(
             _one(conn, "SELECT legacy_id FROM customer_legacy_ids ORDER BY legacy_id LIMIT 1")
         )
-    return MigratedIds(duplicate_item=None, **found)
+    return MigratedIds(**found)
