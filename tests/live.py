@@ -1,7 +1,9 @@
 """A real Clientele server process on its own database, for tests that need one (fuzzing
 over HTTP, the browser tests)."""
 
+import hashlib
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -9,8 +11,11 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 import httpx
+import psycopg
 
 from tests.conftest import _create_database, _drop_database
 
@@ -48,12 +53,16 @@ def database_copy(server_url: str, template_database: str, prefix: str) -> Itera
 
 
 @contextmanager
-def uvicorn_server(database_url: str) -> Iterator[str]:
-    """`uvicorn` serving Clientele on `database_url` on a free port; yields the base URL."""
+def uvicorn_server(
+    database_url: str, *, workers: int = 1, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """`uvicorn` serving Clientele on `database_url` on a free port; yields the base URL.
+    `env` adds environment variables (settings) for the server processes."""
     port = free_port()
     command = [sys.executable, "-m", "uvicorn", "clientele.app:app_from_env", "--factory"]
     command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    env = {**os.environ, "CLIENTELE_DATABASE_URL": database_url}
+    command += ["--workers", str(workers)]
+    env = {**os.environ, **(env or {}), "CLIENTELE_DATABASE_URL": database_url}
     process = subprocess.Popen(command, env=env)  # noqa: S603
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -62,3 +71,28 @@ def uvicorn_server(database_url: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    base_url: str
+    admin_headers: dict[str, str]
+    database_url: str
+    admin_token: str
+
+
+@contextmanager
+def admin_server(
+    server_url: str, template_database: str, prefix: str, **server: Any
+) -> Iterator[LiveServer]:
+    """`uvicorn` serving Clientele on a fresh database, with an admin token; `server` goes to
+    `uvicorn_server` (workers, env)."""
+    token = "clt_" + secrets.token_urlsafe(32)
+    with database_copy(server_url, template_database, prefix) as url:
+        with psycopg.connect(url) as conn:
+            conn.execute(
+                "INSERT INTO api_tokens (name, role, token_hash) VALUES ('tester', 'admin', %s)",
+                (hashlib.sha256(token.encode()).digest(),),
+            )
+        with uvicorn_server(url, **server) as base_url:
+            yield LiveServer(base_url, {"Authorization": f"Bearer {token}"}, url, token)

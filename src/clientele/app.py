@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from clientele import __version__, schema
+from clientele import __version__, metrics, schema
+from clientele.apidocs import install_docs
 from clientele.audit.api import router as audit_router
 from clientele.auth.service import TokenAuthenticator
 from clientele.config import Settings, load_settings
@@ -23,8 +24,10 @@ from clientele.history.api import router as history_router
 from clientele.imports.api import router as imports_router
 from clientele.limits import install_body_limit, install_cors
 from clientele.observability import RequestLogMiddleware, configure_logging
+from clientele.openapi import install_openapi, operation_id
 from clientele.organizations.api import router as organizations_router
 from clientele.problems import install_problem_handlers, problem
+from clientele.replicas import ReadYourWritesMiddleware, ReplicaRouter
 from clientele.reports.api import router as reports_router
 from clientele.tickets.api import router as tickets_router
 from clientele.transactions import RequestTransactionMiddleware, document_idempotency
@@ -51,23 +54,33 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(database_url, settings)
+        metrics.instrument_engine(engine, settings.pool_size)
         factory = uow_factory or (lambda: EngineUnitOfWork(engine))
         app.state.uow_factory = factory
         app.state.authenticator = TokenAuthenticator(factory)
         app.state.settings = settings
+        app.state.engine = engine
+        app.state.replicas = ReplicaRouter.from_settings(settings)
         try:
             yield
         finally:
+            if app.state.replicas is not None:
+                await app.state.replicas.dispose()
             await engine.dispose()
+            metrics.release_engine(settings.pool_size)
 
     app = FastAPI(
         title="Clientele",
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        docs_url=None,  # served by install_docs, without a CDN
+        redoc_url=None,
     )
     install_problem_handlers(app)
     app.add_middleware(RequestTransactionMiddleware)  # Idempotency-Key, audit of admin actions
+    app.add_middleware(ReadYourWritesMiddleware)  # outside it: after the commit, the WAL position
     install_body_limit(app, settings)  # outside the above, so a buffered body is bounded
     app.add_middleware(RequestLogMiddleware)
     checks = [Depends(reject_unknown_query_parameters), Depends(require_json_body)]
@@ -85,9 +98,12 @@ def create_app(
     api.include_router(duplicates_router)
     app.include_router(api)
     _add_health_routes(app)
+    metrics.install_metrics(app)  # /metrics for Prometheus
+    install_docs(app)  # /docs and /redoc from local assets
     install_web(app)  # the agents' pages at /, static files, security headers
     install_cors(app, settings)  # last, so outermost; adds nothing unless origins are set
     document_idempotency(app)
+    install_openapi(app)  # last: Problem on every error answer, unique operation ids
     return app
 
 
@@ -95,7 +111,7 @@ def _add_health_routes(app: FastAPI) -> None:
     head = schema.head_revision()
 
     @app.get("/healthz", tags=["operations"], summary="Process is up")
-    async def healthz() -> dict[str, str]:
+    async def check_health() -> dict[str, str]:
         return {"status": "ok"}
 
     @app.get(
@@ -104,7 +120,7 @@ def _add_health_routes(app: FastAPI) -> None:
         summary="Database reachable and schema current",
         responses={503: {"description": "Not ready; `detail` says why."}},
     )
-    async def readyz(request: Request) -> Any:
+    async def check_readiness(request: Request) -> Any:
         try:
             async with request.app.state.uow_factory() as uow:
                 current = (
@@ -119,7 +135,12 @@ def _add_health_routes(app: FastAPI) -> None:
                 f"schema is at {current}, this release needs {head}",
                 slug="not-ready",
             )
-        return JSONResponse({"status": "ready", "schema": current})
+        answer: dict[str, Any] = {"status": "ready", "schema": current}
+        if request.app.state.replicas is not None:
+            # Informative only: reads fall back to the primary, so a replica never makes the
+            # server unready.
+            answer["replicas"] = await request.app.state.replicas.describe()
+        return JSONResponse(answer)
 
 
 def app_from_env() -> FastAPI:

@@ -16,6 +16,7 @@ from clientele.auth.domain import Role
 from clientele.auth.service import create_token
 from clientele.config import Settings, load_settings
 from clientele.db import create_engine, resolve_database_url, start_embedded_server
+from clientele.ops.cli import register as register_server_commands
 from clientele.uow import EngineUnitOfWork
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ app = typer.Typer(help="Clientele: the customer master.", no_args_is_help=True)
 db_app = typer.Typer(help="Schema revisions (Alembic).", no_args_is_help=True)
 tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+register_server_commands(db_app)  # db status, db stop (the embedded server)
 app.add_typer(tokens_app, name="tokens")
 
 err = Console(stderr=True)
@@ -186,8 +188,11 @@ def _require_current_schema(url: str, *, upgrade: bool) -> None:
 def _serve(url: str, host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    from clientele.metrics import prepare_worker_processes
+
     # Workers are separate processes: they read the URL from the environment.
     os.environ["CLIENTELE_DATABASE_URL"] = url
+    prepare_worker_processes(workers)  # one /metrics view across worker processes
     uvicorn.run(
         "clientele.app:app_from_env",
         factory=True,

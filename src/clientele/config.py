@@ -39,6 +39,9 @@ class Settings:
     login_max_failures_per_ip: int = 20
     login_window_s: int = 900
     idempotency_ttl_s: int = 24 * 3600
+    # Issue 19: read replicas.
+    read_database_urls: tuple[str, ...] = ()
+    replica_max_lag_s: int = 5
 
     @property
     def uses_embedded_database(self) -> bool:
@@ -63,4 +66,6 @@ def load_settings(*, data_dir: Path | None = None) -> Settings:
         login_max_failures_per_ip=_int_env("CLIENTELE_LOGIN_MAX_FAILURES_PER_IP", 20),
         login_window_s=_int_env("CLIENTELE_LOGIN_WINDOW_S", 900),
         idempotency_ttl_s=_int_env("CLIENTELE_IDEMPOTENCY_TTL_S", 24 * 3600),
+        read_database_urls=_list_env("CLIENTELE_READ_DATABASE_URLS"),
+        replica_max_lag_s=_int_env("CLIENTELE_REPLICA_MAX_LAG_S", 5),
     )

@@ -11,7 +11,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from clientele.auth.domain import Actor, Role
 from clientele.auth.service import TokenAuthenticator
 from clientele.errors import DomainError, Forbidden, PreconditionRequired, Unauthenticated
-from clientele.uow import UnitOfWork
+from clientele.replicas import ReplicaRouter, client_lsn
+from clientele.uow import EngineUnitOfWork, UnitOfWork
+from clientele.validation import ETAG_PATTERN, documented
 
 _bearer = HTTPBearer(auto_error=False, description="An API token from `clientele tokens create`.")
 
@@ -39,6 +41,21 @@ async def get_uow(request: Request) -> UnitOfWork:
 
 
 UoW = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+async def get_read_uow(request: Request) -> UnitOfWork:
+    """A unit of work for a read that may be slightly stale (search, lists, history, reports):
+    on a read replica that has replayed the caller's own writes, else on the primary."""
+    replicas: ReplicaRouter | None = request.app.state.replicas
+    if replicas is not None and REQUEST_UOW_FACTORY not in request.scope:
+        wrote = client_lsn(dict(request.headers), request.headers.get("cookie"))
+        replica = await replicas.choose(wrote)
+        if replica is not None:
+            return EngineUnitOfWork(replica.engine)
+    return await get_uow(request)
+
+
+ReadUoW = Annotated[UnitOfWork, Depends(get_read_uow)]
 
 
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
@@ -121,7 +138,10 @@ def _parse_if_match(value: str) -> int | None:
 async def required_version(
     if_match: Annotated[
         str | None,
-        Header(description='The `ETag` you read (e.g. `"3"`); a stale one gets 412.'),
+        Header(
+            description='The `ETag` you read (e.g. `"3"`); a stale one gets 412.',
+            json_schema_extra=documented(ETAG_PATTERN),
+        ),
     ] = None,
 ) -> int | None:
     """The version the client last read (None for `*`). Raises PreconditionRequired."""
@@ -134,7 +154,11 @@ async def required_version(
 
 async def optional_version(
     if_match: Annotated[
-        str | None, Header(description="Optional `ETag`; when sent, a stale one gets 412.")
+        str | None,
+        Header(
+            description="Optional `ETag`; when sent, a stale one gets 412.",
+            json_schema_extra=documented(ETAG_PATTERN),
+        ),
     ] = None,
 ) -> int | None:
     """The version the client last read, when it sent one."""

@@ -15,6 +15,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from clientele import metrics
+
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -112,15 +114,18 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            route = route_template(scope)
+            seconds = time.perf_counter() - started
+            metrics.observe_request(scope["method"], route, status, seconds)
             access_log.info(
                 "request",
                 extra={
                     "fields": {
                         "request_id": request_id,
                         "method": scope["method"],
-                        "route": route_template(scope),
+                        "route": route,
                         "status": status,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        "duration_ms": round(seconds * 1000, 2),
                     }
                 },
             )

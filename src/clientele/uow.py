@@ -7,6 +7,8 @@ from typing import Self
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
+from clientele import metrics
+
 
 class UnitOfWork:
     """`async with uow:` opens a transaction; leaving without `commit()` rolls it back.
@@ -93,7 +95,8 @@ class EngineUnitOfWork(UnitOfWork):
         self._engine = engine
 
     async def _open(self) -> AsyncConnection:
-        connection = await self._engine.connect()
+        with metrics.waiting_for_connection():
+            connection = await self._engine.connect()
         if self._read_only:
             try:
                 # No round trip: psycopg switches modes locally; the pool switches back when

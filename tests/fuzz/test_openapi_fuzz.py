@@ -9,7 +9,7 @@ import os
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from tests.fuzz.conftest import LiveServer
+from tests.live import LiveServer
 from tests.support.fuzzing import app_schema, assert_documented
 
 # Enough to exercise every operation in CI; the documented larger run (docs/security.md)

@@ -13,9 +13,9 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from tests.live import database_copy, uvicorn_server
+from tests.live import admin_server
 from tests.support.fuzzing import app_schema, assert_documented
-from tests.support.migrated import MigratedIds, add_admin_token, awkward_ids
+from tests.support.migrated import MigratedIds, awkward_ids
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("CLIENTELE_FUZZ_EXAMPLES", "30"))
 
@@ -29,11 +29,9 @@ class MigratedServer:
 
 @pytest.fixture(scope="module")
 def migrated_server(server_url: str, migrated_template_database: str) -> Iterator[MigratedServer]:
-    with database_copy(server_url, migrated_template_database, "clientele_mfuzz") as url:
-        headers = add_admin_token(url, "fuzzer")
-        ids = awkward_ids(url)
-        with uvicorn_server(url) as base_url:
-            yield MigratedServer(base_url, headers, ids)
+    with admin_server(server_url, migrated_template_database, "clientele_mfuzz") as server:
+        ids = awkward_ids(server.database_url)
+        yield MigratedServer(server.base_url, server.admin_headers, ids)
 
 
 schema = app_schema().include(method="GET")

@@ -7,7 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from clientele.contacts.domain import Contact
-from clientele.validation import OptionalEmail, OptionalPhone, RequiredText255, Text100
+from clientele.validation import NOT_NULL, OptionalEmail, OptionalPhone, RequiredText255, Text100
 
 
 def _blank_to_none(value: object) -> object:
@@ -49,7 +49,7 @@ class ContactUpdate(BaseModel):
         json_schema_extra={"examples": [{"role": "Purchase officer", "whatsapp": None}]},
     )
 
-    name: RequiredText255 | None = None
+    name: Annotated[RequiredText255 | None, NOT_NULL] = None
     role: Role = None
     phone: OptionalPhone = None
     email: OptionalEmail = None

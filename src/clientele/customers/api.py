@@ -20,7 +20,7 @@ from clientele.customers.schemas import (
     SearchResults,
 )
 from clientele.customers.search import normalize_legacy_id
-from clientele.deps import Admin, Agent, IfMatch, OptionalIfMatch, UoW, Viewer, etag
+from clientele.deps import Admin, Agent, IfMatch, OptionalIfMatch, ReadUoW, UoW, Viewer, etag
 from clientele.duplicates import service as duplicates_service
 from clientele.duplicates.schemas import LikelyDuplicateRead
 from clientele.errors import InvalidValue
@@ -30,6 +30,7 @@ from clientele.openapi import COMMON_ERRORS, Responses, problem_response
 from clientele.pagination import Cursor
 from clientele.phones import InvalidPhone, normalize_phone
 from clientele.uow import UnitOfWork
+from clientele.validation import AS_OF_PATTERN, PHONE_PATTERN, documented
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -62,7 +63,12 @@ async def _filters(
     organization_id: UUID | None = None,
     tag: Annotated[str | None, Query(max_length=50)] = None,
     phone: Annotated[
-        str | None, Query(max_length=40, description="Any format; matches any phone field.")
+        str | None,
+        Query(
+            max_length=40,
+            description="Any format; matches any phone field.",
+            json_schema_extra=documented(PHONE_PATTERN),
+        ),
     ] = None,
     legacy_id: Annotated[
         str | None, Query(max_length=64, description="An id from the old system.")
@@ -116,7 +122,7 @@ async def create_customer(
 
 @router.get("", summary="List customers", responses=COMMON_ERRORS)
 async def list_customers(
-    uow: UoW,
+    uow: ReadUoW,
     actor: Viewer,
     filters: Filters,
     limit: Limit = 50,
@@ -135,14 +141,14 @@ async def list_customers(
 
 
 @router.get("/count", summary="Count customers", responses=COMMON_ERRORS)
-async def count_customers(uow: UoW, actor: Viewer, filters: Filters) -> CustomerCount:
+async def count_customers(uow: ReadUoW, actor: Viewer, filters: Filters) -> CustomerCount:
     """How many customers match the same filters as the list."""
     return CustomerCount(count=await service.count_customers(uow, filters=filters))
 
 
 @router.get("/search", summary="Find customers by name, phone or id", responses=COMMON_ERRORS)
 async def search_customers(
-    uow: UoW,
+    uow: ReadUoW,
     actor: Viewer,
     q: Annotated[
         str,
@@ -182,6 +188,7 @@ async def get_customer(
         str | None,
         Query(
             max_length=64,
+            json_schema_extra=documented(AS_OF_PATTERN),
             description="The customer as it was then (404 if it did not exist yet): an RFC "
             "3339 time with an offset, a local time in IST (`2026-01-31T18:30`), or a day "
             "(`2026-01-31`, the end of that day in IST).",

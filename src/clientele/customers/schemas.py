@@ -25,6 +25,7 @@ from clientele.customers.domain import (
 )
 from clientele.duplicates.schemas import LikelyDuplicateRead
 from clientele.validation import (
+    NOT_NULL,
     OptionalEmail,
     OptionalPhone,
     Phone,
@@ -134,8 +135,8 @@ class CustomerUpdate(BaseModel):
         json_schema_extra={"examples": [{"primary_phone": "+91 99876 54321", "tier": "vip"}]},
     )
 
-    customer_type: CustomerType | None = None
-    name: RequiredText500 | None = None
+    customer_type: Annotated[CustomerType | None, NOT_NULL] = None
+    name: Annotated[RequiredText500 | None, NOT_NULL] = None
     primary_phone: Phone | None = None
     organization_id: UUID | None = None
     display_name: Text255 | None = None
@@ -156,7 +157,7 @@ class CustomerUpdate(BaseModel):
     preferred_contact_method: ContactMethod | None = None
     notes: Notes | None = None
     tags: Tags | None = None
-    metadata: Metadata | None = None
+    metadata: Annotated[Metadata | None, NOT_NULL] = None
 
     _pin_code = field_validator("postal_code")(_pin_code_in_india)
 

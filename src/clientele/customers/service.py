@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from clientele import metrics
 from clientele.auth.domain import Actor
 from clientele.customers import repository
 from clientele.customers.domain import Customer
@@ -139,6 +140,7 @@ async def count_customers(uow: UnitOfWork, *, filters: CustomerFilters) -> int:
         return await repository.count(uow.connection, filters)
 
 
+@metrics.timed_search
 async def search_customers(
     uow: UnitOfWork, *, text: str, filters: CustomerFilters, limit: int
 ) -> list[SearchHit]:

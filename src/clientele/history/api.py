@@ -1,34 +1,30 @@
 """History routes under /api/v1/customers/{id}: the versions and the compact timeline."""
 
-from typing import Annotated, Any
+from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from clientele.deps import UoW, Viewer
+from clientele.deps import ReadUoW, Viewer
 from clientele.history import service
 from clientele.history.domain import HistoryCursor
 from clientele.history.schemas import HistoryPageRead, TimelineEventRead, TimelineRead, VersionRead
-from clientele.problems import PROBLEM_MEDIA_TYPE
+from clientele.openapi import Responses, problem_response
 
 router = APIRouter(prefix="/customers", tags=["history"])
 
 
-def _problem(description: str) -> dict[str, Any]:
-    return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {}}}
-
-
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: _problem("No or unknown bearer token."),
-    404: _problem("No customer with this id."),
-    422: _problem("A parameter is invalid; `errors` lists each one."),
+ERRORS: Responses = {
+    401: problem_response("No or unknown bearer token."),
+    404: problem_response("No customer with this id."),
+    422: problem_response("A parameter is invalid; `errors` lists each one."),
 }
 
 
 @router.get("/{customer_id}/history", summary="A customer's recorded versions", responses=ERRORS)
-async def customer_history(
+async def get_customer_history(
     customer_id: UUID,
-    uow: UoW,
+    uow: ReadUoW,
     actor: Viewer,
     limit: Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")] = 50,
     cursor: Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")] = None,
@@ -48,9 +44,9 @@ async def customer_history(
 
 
 @router.get("/{customer_id}/timeline", summary="A customer's compact timeline", responses=ERRORS)
-async def customer_timeline(
+async def get_customer_timeline(
     customer_id: UUID,
-    uow: UoW,
+    uow: ReadUoW,
     actor: Viewer,
     limit: Annotated[int, Query(ge=1, le=200, description="Newest events to return.")] = 50,
 ) -> TimelineRead:

@@ -102,7 +102,9 @@ async def _read_body(request: Request) -> str:
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "The CSV file itself (UTF-8, a header row; columns as the export)."
+            " Generators that know no text/csv can map it to application/octet-stream.",
+            "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
         }
     },
     responses={

@@ -1,12 +1,13 @@
 """The organization API's request and response bodies (separate create, update and read shapes)."""
 
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from clientele.organizations.domain import Organization
-from clientele.validation import RequiredText500
+from clientele.validation import NOT_NULL, RequiredText500
 
 
 class OrganizationCreate(BaseModel):
@@ -26,7 +27,7 @@ class OrganizationUpdate(BaseModel):
         extra="forbid", json_schema_extra={"examples": [{"name": "Apollo Hospitals Enterprise"}]}
     )
 
-    name: RequiredText500 | None = None
+    name: Annotated[RequiredText500 | None, NOT_NULL] = None
 
 
 class OrganizationRead(BaseModel):

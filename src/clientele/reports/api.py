@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from clientele.deps import Admin, UoW
+from clientele.deps import Admin, ReadUoW
 from clientele.errors import InvalidValue
 from clientele.openapi import COMMON_ERRORS
 from clientele.reports import service
@@ -26,6 +26,7 @@ from clientele.reports.schemas import (
     flatten,
 )
 from clientele.tickets.period import checked_range, parse_day_or_instant, range_end, range_start
+from clientele.validation import DAY_OR_INSTANT_PATTERN, documented
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -49,6 +50,7 @@ From = Annotated[
     Query(
         alias="from",
         max_length=64,
+        json_schema_extra=documented(DAY_OR_INSTANT_PATTERN),
         description="Tickets created from this day (00:00 IST) or RFC 3339 time.",
         examples=["2026-01-01"],
     ),
@@ -58,6 +60,7 @@ To = Annotated[
     Query(
         alias="to",
         max_length=64,
+        json_schema_extra=documented(DAY_OR_INSTANT_PATTERN),
         description="Up to and including this day (IST), or before this RFC 3339 time.",
         examples=["2026-03-31"],
     ),
@@ -105,8 +108,8 @@ def _answer(report: BaseModel, items: Sequence[BaseModel], fmt: Format, name: st
     response_model=CustomerTicketsReport,
     responses={**COMMON_ERRORS, **CSV_ANSWER},
 )
-async def top_customers(
-    uow: UoW,
+async def get_top_customers(
+    uow: ReadUoW,
     actor: Admin,
     start: From = None,
     end: To = None,
@@ -126,8 +129,8 @@ async def top_customers(
     response_model=CustomerTicketsReport,
     responses={**COMMON_ERRORS, **CSV_ANSWER},
 )
-async def customers_with_more_tickets(
-    uow: UoW,
+async def list_customers_with_more_tickets(
+    uow: ReadUoW,
     actor: Admin,
     city: City = None,
     state: State = None,
@@ -162,8 +165,8 @@ async def customers_with_more_tickets(
     response_model=TicketFrequencyReport,
     responses={**COMMON_ERRORS, **CSV_ANSWER},
 )
-async def ticket_frequency(
-    uow: UoW,
+async def get_ticket_frequency(
+    uow: ReadUoW,
     actor: Admin,
     customer_id: UUID | None = None,
     city: City = None,
@@ -192,7 +195,9 @@ async def ticket_frequency(
     response_model=TierOpenTicketsReport,
     responses={**COMMON_ERRORS, **CSV_ANSWER},
 )
-async def open_tickets_by_tier(uow: UoW, actor: Admin, format: FormatParam = Format.JSON) -> Any:
+async def count_open_tickets_by_tier(
+    uow: ReadUoW, actor: Admin, format: FormatParam = Format.JSON
+) -> Any:
     """Open and in-progress tickets, and the customers they belong to, per tier."""
     items = [TierOpenTicketsRead.of(r) for r in await service.open_tickets_by_tier(uow)]
     return _answer(TierOpenTicketsReport(items=items), items, format, "open-tickets-by-tier")

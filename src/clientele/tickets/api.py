@@ -14,6 +14,7 @@ from clientele.tickets.domain import Priority, TicketStatus
 from clientele.tickets.period import checked_range, parse_day_or_instant, range_end, range_start
 from clientele.tickets.repository import TicketFilters
 from clientele.tickets.schemas import TicketCreate, TicketPageRead, TicketRead, TicketUpdate
+from clientele.validation import DAY_OR_INSTANT_PATTERN, documented
 
 router = APIRouter(tags=["tickets"])
 
@@ -32,6 +33,7 @@ async def _filters(
         str | None,
         Query(
             max_length=64,
+            json_schema_extra=documented(DAY_OR_INSTANT_PATTERN),
             description="Created at or after: a day (00:00 IST) or an RFC 3339 time.",
             examples=["2026-01-01"],
         ),
@@ -40,6 +42,7 @@ async def _filters(
         str | None,
         Query(
             max_length=64,
+            json_schema_extra=documented(DAY_OR_INSTANT_PATTERN),
             description="Created on or before this day (IST), or before this RFC 3339 time.",
             examples=["2026-01-31"],
         ),

@@ -57,7 +57,8 @@ ALTER TABLE customers
     ADD COLUMN display_name_v6 VARCHAR(255),
     ADD COLUMN country_v6 VARCHAR(100) DEFAULT 'India',
     ADD COLUMN tier_v6 VARCHAR(50) DEFAULT 'standard',
-    ADD COLUMN tags_v6 JSONB DEFAULT '[]'::jsonb;
+    ADD COLUMN tags_v6 JSONB DEFAULT '[]'::jsonb,
+    ADD COLUMN status_v6 VARCHAR(50) NOT NULL DEFAULT 'active';
 -- Existing rows keep 'standard' (the old default); new rows get what the sync trigger maps.
 ALTER TABLE customers ALTER COLUMN tier_v6 DROP DEFAULT;
 ALTER TABLE customers
@@ -65,7 +66,13 @@ ALTER TABLE customers
         CHECK (preferred_contact_method IN ('phone', 'email', 'whatsapp')) NOT VALID,
     ADD CONSTRAINT ck_customers_preferred_language
         CHECK (preferred_language ~ '^[a-z]{2,3}$') NOT VALID,
-    ADD CONSTRAINT ck_customers_tier_v6 CHECK (tier_v6 IN ('vip', 'premium', 'standard')) NOT VALID;
+    ADD CONSTRAINT ck_customers_tier_v6 CHECK (tier_v6 IN ('vip', 'premium', 'standard')) NOT VALID,
+    ADD CONSTRAINT customer_status_check
+        CHECK (status_v6 IN ('active', 'inactive', 'blocked')) NOT VALID,
+    ADD CONSTRAINT ck_customers_primary_phone_required_v6
+        CHECK (primary_phone IS NOT NULL OR status_v6 <> 'active') NOT VALID,
+    ADD CONSTRAINT ck_customers_blocked_has_reason_v6
+        CHECK (status_v6 <> 'blocked' OR blocked_reason IS NOT NULL) NOT VALID;
 
 CREATE FUNCTION clientele_customers_v6_sync() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -78,6 +85,7 @@ BEGIN
     NEW.tier_v6 := CASE NEW.tier WHEN 'platinum' THEN 'vip' WHEN 'gold' THEN 'premium'
                                  WHEN 'silver' THEN 'premium' ELSE NEW.tier END;
     NEW.tags_v6 := to_jsonb(NEW.tags);
+    NEW.status_v6 := NEW.status;
     RETURN NEW;
 END
 $$;
@@ -127,24 +135,34 @@ NEXT_BATCH = text(
 # Only rows whose new columns would differ from their defaults; the sync trigger fills them.
 FILL_BATCH = text(
     "UPDATE customers SET tier = tier WHERE id = ANY(:ids) AND (country <> 'IN'"
-    " OR tier <> 'standard' OR tags <> '{}' OR display_name IS NOT NULL)"
+    " OR tier <> 'standard' OR tags <> '{}' OR display_name IS NOT NULL OR status <> 'active')"
 )
 
 # Phase 3: the short swap. Every statement is catalog-only.
 SWAP = """
 DROP TRIGGER customers_v6_sync ON customers;
 DROP FUNCTION clientele_customers_v6_sync();
+-- Indexes whose key, INCLUDE or predicate names a column whose type changes would be rebuilt
+-- under this transaction's lock: their stand-ins were built beforehand, they are built again
+-- CONCURRENTLY afterwards.
+DROP INDEX ix_customers_search_name;
+DROP INDEX ix_customers_gstin;
 ALTER TABLE customers
     DROP CONSTRAINT ck_customers_customer_type,
-    DROP CONSTRAINT ck_customers_status,
-    DROP CONSTRAINT ck_customers_primary_phone_required,
-    DROP CONSTRAINT ck_customers_blocked_has_reason,
     DROP CONSTRAINT ck_customers_pincode,
     DROP CONSTRAINT ck_customers_gstin,
     DROP COLUMN display_name,
     DROP COLUMN country,
     DROP COLUMN tier,
-    DROP COLUMN tags;
+    DROP COLUMN tags,
+    DROP COLUMN status;
+ALTER TABLE customers RENAME COLUMN status_v6 TO status;
+ALTER TABLE customers RENAME CONSTRAINT ck_customers_primary_phone_required_v6
+    TO ck_customers_primary_phone_required;
+ALTER TABLE customers RENAME CONSTRAINT ck_customers_blocked_has_reason_v6
+    TO ck_customers_blocked_has_reason;
+ALTER INDEX uq_customers_primary_phone_active_v6 RENAME TO uq_customers_primary_phone_active;
+ALTER INDEX ix_customers_status_v6 RENAME TO ix_customers_status;
 ALTER TABLE customers RENAME COLUMN display_name_v6 TO display_name;
 ALTER TABLE customers RENAME COLUMN country_v6 TO country;
 ALTER TABLE customers RENAME COLUMN tier_v6 TO tier;
@@ -156,10 +174,8 @@ ALTER TABLE customers RENAME CONSTRAINT ck_customers_tier_v6 TO ck_customers_tie
 ALTER TABLE customers RENAME CONSTRAINT ck_customers_email TO ck_customers_primary_email;
 ALTER INDEX ix_customers_tags_v6 RENAME TO ix_customers_tags;
 ALTER INDEX ix_customers_email_lower RENAME TO ix_customers_primary_email_lower;
-ALTER INDEX ix_customers_gstin RENAME TO ix_customers_tax_id;
 ALTER TABLE customers
     ALTER COLUMN customer_type TYPE VARCHAR(50),
-    ALTER COLUMN status TYPE VARCHAR(50),
     ALTER COLUMN postal_code TYPE VARCHAR(20),
     ALTER COLUMN tax_id TYPE VARCHAR(50),
     ALTER COLUMN created_by TYPE VARCHAR(255),
@@ -167,27 +183,35 @@ ALTER TABLE customers
 ALTER TABLE customers
     ADD CONSTRAINT customer_type_check CHECK (customer_type IN
         ('individual', 'hospital', 'clinic', 'lab', 'manufacturer', 'dealer')) NOT VALID,
-    ADD CONSTRAINT customer_status_check CHECK (status IN ('active', 'inactive', 'blocked')) NOT VALID,
-    ADD CONSTRAINT ck_customers_primary_phone_required
-        CHECK (primary_phone IS NOT NULL OR status <> 'active') NOT VALID,
-    ADD CONSTRAINT ck_customers_blocked_has_reason
-        CHECK (status <> 'blocked' OR blocked_reason IS NOT NULL) NOT VALID,
     ADD CONSTRAINT ck_customers_postal_code
         CHECK (country IS DISTINCT FROM 'India' OR postal_code ~ '^[1-9][0-9]{5}$') NOT VALID;
 """
 
-VALIDATE = (
-    "customer_type_check",
+# Validated before the swap (on the new columns) and after it (constraints the swap re-adds).
+VALIDATE_BEFORE = (
+    "ck_customers_tier_v6",
     "customer_status_check",
-    "ck_customers_primary_phone_required",
-    "ck_customers_blocked_has_reason",
-    "ck_customers_postal_code",
-    "ck_customers_tier",
+    "ck_customers_primary_phone_required_v6",
+    "ck_customers_blocked_has_reason_v6",
     "ck_customers_preferred_contact_method",
     "ck_customers_preferred_language",
 )
+VALIDATE_AFTER = ("customer_type_check", "ck_customers_postal_code")
 
-INDEXES = (
+# Built before the swap, on the new columns (renamed by it) or as stand-ins.
+INDEXES_BEFORE = (
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_customers_tags_v6 ON customers USING gin (tags_v6)",
+    "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS uq_customers_primary_phone_active_v6"
+    " ON customers (primary_phone) WHERE status_v6 = 'active'",
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_customers_status_v6"
+    " ON customers (status_v6, created_at, id)",
+)
+SEARCH_INDEX = "ix_customers_search_name"
+STAND_IN = "ix_customers_search_name_v6"
+
+INDEXES_AFTER = (
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_customers_tax_id ON customers (tax_id)"
+    " WHERE tax_id IS NOT NULL",
     "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_customers_city_state ON customers (city, state)",
     "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_customers_primary_email ON customers (primary_email)",
 )
@@ -282,22 +306,39 @@ def _backfill() -> None:
     bind.execute(text("RESET clientele.history_skip"))
 
 
+def _search_index_definition() -> str:
+    """Revision 0003's name-search index as the database holds it (INCLUDEs the type and the
+    status, whose types change): rebuilt after the swap from this very definition."""
+    definition = (
+        op.get_bind()
+        .execute(text("SELECT pg_get_indexdef(to_regclass(:name))"), {"name": SEARCH_INDEX})
+        .scalar_one()
+    )
+    return str(definition)
+
+
 def upgrade() -> None:
     op.execute(EXPAND)
     op.execute(_history_function(with_skip=True))
+    search_index = _search_index_definition()
+    # The same keys without the INCLUDE: serves searches while the swap drops the original.
+    stand_in = search_index.split(" INCLUDE ")[0].replace(
+        f"INDEX {SEARCH_INDEX} ON", f"INDEX CONCURRENTLY IF NOT EXISTS {STAND_IN} ON", 1
+    )
     with op.get_context().autocommit_block():
-        op.execute(
-            "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_customers_tags_v6 ON customers"
-            " USING gin (tags_v6)"
-        )
         _backfill()
-        op.execute("ALTER TABLE customers VALIDATE CONSTRAINT ck_customers_tier_v6")
+        for constraint in VALIDATE_BEFORE:
+            op.execute(f"ALTER TABLE customers VALIDATE CONSTRAINT {constraint}")
+        for statement in (*INDEXES_BEFORE, stand_in):
+            op.execute(statement)
         op.execute("BEGIN")
         op.execute(SWAP)
         op.execute("COMMIT")
-        for constraint in VALIDATE:
+        for constraint in VALIDATE_AFTER:
             op.execute(f"ALTER TABLE customers VALIDATE CONSTRAINT {constraint}")
-        for statement in INDEXES:
+        op.execute(search_index.replace("CREATE INDEX", "CREATE INDEX CONCURRENTLY", 1))
+        op.execute(f"DROP INDEX CONCURRENTLY {STAND_IN}")
+        for statement in INDEXES_AFTER:
             op.execute(statement)
     op.execute(
         "UPDATE merges SET customers_before = ("
@@ -305,6 +346,7 @@ def upgrade() -> None:
         " FROM jsonb_each(customers_before)),"
         " customers_after = (SELECT jsonb_object_agg(key, clientele_customer_image(value))"
         " FROM jsonb_each(customers_after))"
+        " WHERE customers_before <> '{}' AND customers_after <> '{}'"
     )
 
 

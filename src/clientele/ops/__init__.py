@@ -1,0 +1,1 @@
+"""Operating Clientele: the embedded PostgreSQL's status and stop."""
