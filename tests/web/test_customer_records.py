@@ -27,7 +27,7 @@ async def test_an_agent_adds_and_edits_a_contact_from_the_customer_page(web, use
               "name": "Ravi K.", "role": "", "phone": "98201abcde"},
     )  # fmt: skip
     assert edited.status_code == 422
-    assert "letters" in edited.text  # the message sits in the contacts section
+    assert "digits" in edited.text  # the message sits in the contacts section
     edited = await web.post(
         f"/contacts/{contact_id}/edit",
         data={"csrf_token": csrf_of(page.text), "customer_id": str(customer.id),
