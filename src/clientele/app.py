@@ -13,6 +13,7 @@ from clientele import __version__, metrics, schema
 from clientele.apidocs import install_docs
 from clientele.audit.api import router as audit_router
 from clientele.auth.service import TokenAuthenticator
+from clientele.callerid.api import router as callerid_router
 from clientele.config import Settings, load_settings
 from clientele.contacts.api import router as contacts_router
 from clientele.customers.api import router as customers_router
@@ -26,6 +27,8 @@ from clientele.limits import install_body_limit, install_cors
 from clientele.observability import RequestLogMiddleware, configure_logging
 from clientele.openapi import install_openapi, operation_id
 from clientele.organizations.api import router as organizations_router
+from clientele.privacy.access import AccessLog
+from clientele.privacy.api import router as privacy_router
 from clientele.problems import install_problem_handlers, problem
 from clientele.replicas import ReadYourWritesMiddleware, ReplicaRouter
 from clientele.reports.api import router as reports_router
@@ -61,9 +64,16 @@ def create_app(
         app.state.settings = settings
         app.state.engine = engine
         app.state.replicas = ReplicaRouter.from_settings(settings)
+        app.state.access_log = AccessLog(
+            engine,
+            flush_interval_s=settings.access_log_flush_ms / 1000,
+            batch_size=settings.access_log_batch,
+        )
+        app.state.access_log.start()
         try:
             yield
         finally:
+            await app.state.access_log.stop()  # writes what is still buffered
             if app.state.replicas is not None:
                 await app.state.replicas.dispose()
             await engine.dispose()
@@ -87,6 +97,7 @@ def create_app(
     api = APIRouter(prefix="/api/v1", dependencies=checks)
     # Before the customers router: /customers/export must not be read as /customers/{id}.
     api.include_router(imports_router)
+    api.include_router(callerid_router)  # before customers: /customers/{id} would take it
     api.include_router(customers_router)
     api.include_router(history_router)
     api.include_router(organizations_router)
@@ -96,6 +107,7 @@ def create_app(
     api.include_router(reports_router)
     api.include_router(audit_router)
     api.include_router(duplicates_router)
+    api.include_router(privacy_router)
     app.include_router(api)
     _add_health_routes(app)
     metrics.install_metrics(app)  # /metrics for Prometheus

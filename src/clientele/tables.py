@@ -387,6 +387,80 @@ login_failures = Table(
     _timestamp("failed_at"),
 )
 
+# Personal data (revision 0010, issue #18): erasures, legal holds, and the access log.
+privacy_erasures = Table(
+    "privacy_erasures",
+    metadata,
+    _id(),
+    Column("subject_type", String(20), nullable=False),
+    Column("subject_id", UUID(as_uuid=True), nullable=False),
+    Column("customer_id", UUID(as_uuid=True), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("request_ref", String(200), nullable=False),
+    Column("erased_by", String(200), nullable=False),
+    _timestamp("erased_at"),
+    Column("counts", JSONB, nullable=False, server_default=text("'{}'")),
+    comment="Every erasure of personal data: who, when, why, and the rows overwritten per table.",
+)
+
+privacy_holds = Table(
+    "privacy_holds",
+    metadata,
+    Column("customer_id", UUID(as_uuid=True), primary_key=True),
+    Column("reason", Text, nullable=False),
+    Column("placed_by", String(200), nullable=False),
+    _timestamp("placed_at"),
+    comment="Explicit legal holds: the customer may not be erased.",
+)
+
+personal_data_access_log = Table(
+    "personal_data_access_log",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    _timestamp("occurred_at"),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("customer_id", UUID(as_uuid=True), nullable=False),
+    Column("client_address", String(64)),
+    comment="Who read an individual's personal data, when, what and from where (kept >= 1 year).",
+)
+
+# Report counters (revision 0008): kept by statement-level triggers on service_tickets.
+customer_ticket_counts = Table(
+    "customer_ticket_counts",
+    metadata,
+    Column("customer_id", UUID(as_uuid=True), primary_key=True),
+    Column("tickets", BigInteger, nullable=False),
+    Column("open", BigInteger, nullable=False),
+    Column("in_progress", BigInteger, nullable=False),
+    _timestamp("first_ticket_at", nullable=True),
+    _timestamp("last_ticket_at", nullable=True),
+    comment="Tickets per customer (total, open, in progress, first and last), kept by triggers "
+    "on service_tickets.",
+)
+
+customer_ticket_months = Table(
+    "customer_ticket_months",
+    metadata,
+    Column("customer_id", UUID(as_uuid=True), primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("status", String(50), primary_key=True),
+    Column("tickets", BigInteger, nullable=False),
+    comment="Tickets per customer, IST month and status, kept by triggers on service_tickets.",
+)
+
+ticket_tier_counts = Table(
+    "ticket_tier_counts",
+    metadata,
+    Column("tier", String(50)),
+    Column("stripe", SmallInteger, nullable=False),
+    Column("open", BigInteger, nullable=False),
+    Column("in_progress", BigInteger, nullable=False),
+    Column("customers", BigInteger, nullable=False),
+    comment="Open and in-progress tickets, and customers with any, per customer tier and "
+    "stripe; kept by triggers.",
+)
+
 # Equipment history (revision 0011): written only by a trigger.
 equipment_versions = Table(
     "equipment_versions",

@@ -1,9 +1,10 @@
 """Customer routes under /api/v1/customers."""
 
+from collections.abc import Collection
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from clientele.customers import service
 from clientele.customers.domain import Customer, CustomerStatus, CustomerType
@@ -29,6 +30,7 @@ from clientele.history.domain import parse_as_of
 from clientele.openapi import COMMON_ERRORS, Responses, problem_response
 from clientele.pagination import Cursor
 from clientele.phones import InvalidPhone, normalize_phone
+from clientele.privacy.api import reader_of
 from clientele.uow import UnitOfWork
 from clientele.validation import AS_OF_PATTERN, PHONE_PATTERN, documented
 
@@ -43,9 +45,15 @@ def _with_etag(response: Response, read: CustomerRead) -> CustomerRead:
     return read
 
 
-async def _written(uow: UnitOfWork, response: Response, customer: Customer) -> CustomerWritten:
-    """The stored customer and its likely duplicates (the online check: one more statement)."""
-    likely = await duplicates_service.likely_duplicates_of(uow, customer=customer)
+async def _written(
+    uow: UnitOfWork,
+    response: Response,
+    customer: Customer,
+    changed: Collection[str] | None = None,
+) -> CustomerWritten:
+    """The stored customer and its likely duplicates (the online check: one more statement,
+    looking up only the evidence an update `changed`)."""
+    likely = await duplicates_service.likely_duplicates_of(uow, customer=customer, changed=changed)
     response.headers["ETag"] = etag(customer.version)
     values = CustomerRead.of(customer).model_dump()
     if likely:  # left unset otherwise: the route omits unset fields, so the body stays as before
@@ -167,7 +175,10 @@ async def search_customers(
     return SearchResults(
         items=[
             SearchHitRead(
-                customer=CustomerRead.of(h.customer), score=h.score, matched_on=h.matched_on
+                customer=CustomerRead.of(h.customer),
+                score=h.score,
+                matched_on=h.matched_on,
+                reason=h.reason,
             )
             for h in hits
         ]
@@ -184,6 +195,7 @@ async def get_customer(
     uow: UoW,
     actor: Viewer,
     response: Response,
+    request: Request,
     as_of: Annotated[
         str | None,
         Query(
@@ -204,11 +216,12 @@ async def get_customer(
     With `as_of`, the state recorded at that time (from the history); its `ETag` is the version
     it had then, so a PATCH with it answers 412 if the customer changed since.
     """
+    reader = reader_of(request, actor)  # reads of an individual are access-logged
     if as_of is None:
-        customer = await service.get_customer(uow, customer_id=customer_id)
+        customer = await service.get_customer(uow, customer_id=customer_id, reader=reader)
     else:
         customer = await history_service.get_customer_as_of(
-            uow, customer_id=customer_id, at=parse_as_of(as_of)
+            uow, customer_id=customer_id, at=parse_as_of(as_of), reader=reader
         )
     if customer.merged_into_id is not None:
         response.headers["Location"] = f"/api/v1/customers/{customer.merged_into_id}"
@@ -239,14 +252,15 @@ async def update_customer(
 
     `likely_duplicates` lists stored customers it now probably duplicates (score, reasons).
     """
+    changes = body.model_dump(exclude_unset=True)
     customer = await service.update_customer(
         uow,
         customer_id=customer_id,
-        changes=body.model_dump(exclude_unset=True),
+        changes=changes,
         expected_version=expected_version,
         actor=actor,
     )
-    return await _written(uow, response, customer)
+    return await _written(uow, response, customer, changed=changes.keys())
 
 
 @router.post(

@@ -3,13 +3,14 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from clientele.deps import ReadUoW, Viewer
 from clientele.history import service
 from clientele.history.domain import HistoryCursor
 from clientele.history.schemas import HistoryPageRead, TimelineEventRead, TimelineRead, VersionRead
 from clientele.openapi import Responses, problem_response
+from clientele.privacy.api import reader_of
 
 router = APIRouter(prefix="/customers", tags=["history"])
 
@@ -26,6 +27,7 @@ async def get_customer_history(
     customer_id: UUID,
     uow: ReadUoW,
     actor: Viewer,
+    request: Request,
     limit: Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")] = 50,
     cursor: Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")] = None,
 ) -> HistoryPageRead:
@@ -37,6 +39,7 @@ async def get_customer_history(
         customer_id=customer_id,
         cursor=HistoryCursor.decode(cursor) if cursor else None,
         limit=limit,
+        reader=reader_of(request, actor),
     )
     return HistoryPageRead(
         items=[VersionRead.of(entry) for entry in page.items], next_cursor=page.next_cursor
@@ -48,9 +51,12 @@ async def get_customer_timeline(
     customer_id: UUID,
     uow: ReadUoW,
     actor: Viewer,
+    request: Request,
     limit: Annotated[int, Query(ge=1, le=200, description="Newest events to return.")] = 50,
 ) -> TimelineRead:
     """For the customer page: creation, name and phone changes, blocks, activations, merges and
     contact changes, newest first. Other edits are in the full history."""
-    events = await service.customer_timeline(uow, customer_id=customer_id, limit=limit)
+    events = await service.customer_timeline(
+        uow, customer_id=customer_id, limit=limit, reader=reader_of(request, actor)
+    )
     return TimelineRead(items=[TimelineEventRead.of(event) for event in events])

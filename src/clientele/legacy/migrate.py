@@ -938,7 +938,9 @@ def _backfill(
         )  # fmt: skip
         report.paced(pacer)
         set_state(conn, "tickets", "done")
+    report.ddl_steps += ddl.run_steps(conn, [ddl.sweep_index_step()], timeouts)
     swept, pacer = sweep_unlinked(conn, batch_size=batch_size)
+    report.ddl_steps += ddl.run_steps(conn, [ddl.drop_sweep_index_step()], timeouts)
     report.tickets_linked += swept
     report.paced(pacer)
     report.contacts_created, report.equipment_linked, pacer = link_equipment(

@@ -208,7 +208,7 @@ class CustomerSummary:
 
     id: UUID
     name: str
-    primary_phone: str | None  # None for customers migrated without a valid phone
+    primary_phone: str | None  # None for customers migrated without a valid phone, or erased
     city: str | None
     state: str | None
     tier: str | None

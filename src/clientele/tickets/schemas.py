@@ -62,7 +62,8 @@ class CustomerSummaryRead(BaseModel):
     name: str
     primary_phone: str | None = Field(
         examples=["+912223456789"],
-        description="E.164. Null only for inactive customers migrated without a valid phone.",
+        description="E.164. Null only for inactive customers migrated without a valid phone,"
+        " or erased (docs/privacy.md).",
     )
     city: str | None
     state: str | None

@@ -29,6 +29,8 @@ from clientele.errors import (
     StaleVersion,
 )
 from clientele.history import service as history_service
+from clientele.privacy.access import Reader
+from clientele.privacy.api import reader_of
 from clientele.reports import service as reports_service
 from clientele.reports.repository import Period, Place
 from clientele.tickets import service as tickets_service
@@ -285,13 +287,17 @@ async def create_customer(
     return _redirect(f"/customers/{customer.id}?notice=created")
 
 
-async def _customer_context(uow: UnitOfWork, customer: Customer, as_of: str) -> dict[str, Any]:
+async def _customer_context(
+    uow: UnitOfWork, customer: Customer, as_of: str, reader: Reader | None = None
+) -> dict[str, Any]:
     """Everything the customer page shows, in a fixed number of queries."""
     context: dict[str, Any] = {"customer": customer, "as_of": as_of.strip()}
     if context["as_of"]:
         try:
             moment = parse_picker(context["as_of"])
-            past = await history_service.get_customer_as_of(uow, customer_id=customer.id, at=moment)
+            past = await history_service.get_customer_as_of(
+                uow, customer_id=customer.id, at=moment, reader=reader
+            )
             context["past"] = past
             context["as_of_moment"] = moment
             context["differs"] = [
@@ -326,7 +332,7 @@ async def _customer_context(uow: UnitOfWork, customer: Customer, as_of: str) -> 
         tickets += [view.ticket for view in page.items]
     context["tickets"] = tickets
     context["timeline"] = await history_service.customer_timeline(
-        uow, customer_id=customer.id, limit=50
+        uow, customer_id=customer.id, limit=50, reader=reader
     )
     return context
 
@@ -344,11 +350,12 @@ async def _customer_page(
     uuid = _customer_id(customer_id)
     if uuid is None:
         return _not_found(request, session, "There is no customer with this id.")
+    reader = reader_of(request, session.user.actor)  # reads of an individual are access-logged
     try:
-        customer = await customers_service.get_customer(uow, customer_id=uuid)
+        customer = await customers_service.get_customer(uow, customer_id=uuid, reader=reader)
     except NotFound:
         return _not_found(request, session, "There is no customer with this id.")
-    context = await _customer_context(uow, customer, as_of)
+    context = await _customer_context(uow, customer, as_of, reader)
     return render(request, "customer.html", session, status=status, **context, **extra)
 
 

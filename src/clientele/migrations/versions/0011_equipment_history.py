@@ -1,7 +1,7 @@
 """Equipment edits: a version for optimistic concurrency and a history of every change.
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0010
 Create Date: 2026-12-04
 
 * `equipment.version` (bumped by every update through the API) is the unit's `ETag`, so
@@ -16,7 +16,7 @@ Create Date: 2026-12-04
 from alembic import op
 
 revision = "0011"
-down_revision = "0006"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
