@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -18,6 +18,7 @@ from clientele.config import Settings, load_settings
 from clientele.contacts.api import router as contacts_router
 from clientele.customers.api import router as customers_router
 from clientele.db import create_engine
+from clientele.deps import reject_unknown_query_parameters, require_json_body
 from clientele.duplicates.api import router as duplicates_router
 from clientele.equipment.api import router as equipment_router
 from clientele.events.api import router as events_router
@@ -97,7 +98,8 @@ def create_app(
     app.add_middleware(ReadYourWritesMiddleware)  # outside it: after the commit, the WAL position
     install_body_limit(app, settings)  # outside the above, so a buffered body is bounded
     app.add_middleware(RequestLogMiddleware)
-    api = APIRouter(prefix="/api/v1")
+    checks = [Depends(reject_unknown_query_parameters), Depends(require_json_body)]
+    api = APIRouter(prefix="/api/v1", dependencies=checks)
     # Before the customers router: /customers/export must not be read as /customers/{id}.
     api.include_router(imports_router)
     api.include_router(callerid_router)  # before customers: /customers/{id} would take it

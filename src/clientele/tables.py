@@ -125,6 +125,7 @@ equipment = Table(
     Column("installed_at", Date),
     _timestamp("created_at"),
     _timestamp("updated_at"),
+    Column("version", Integer, nullable=False, server_default=text("1")),  # revision 0011
 )
 
 service_tickets = Table(
@@ -543,4 +544,23 @@ webhook_deliveries = Table(
     _timestamp("delivered_at", nullable=True),
     _timestamp("created_at"),
     comment="One event for one endpoint: the workers' queue (pending) and the delivery log.",
+)
+
+# Equipment history (revision 0011): written only by a trigger.
+equipment_versions = Table(
+    "equipment_versions",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("equipment_id", UUID(as_uuid=True), nullable=False),
+    Column(
+        "changed_at",
+        TIMESTAMP(timezone=True),
+        nullable=False,
+        server_default=text("clock_timestamp()"),
+    ),
+    Column("operation", String(20), nullable=False),
+    Column("source", String(10), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("row_data", JSONB, nullable=False),
+    Column("changed_fields", ARRAY(Text), nullable=False, server_default=text("'{}'")),
 )
