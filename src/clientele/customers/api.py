@@ -31,7 +31,7 @@ from clientele.pagination import Cursor
 from clientele.phones import InvalidPhone, normalize_phone
 from clientele.privacy.api import reader_of
 from clientele.uow import UnitOfWork
-from clientele.validation import INSTANT_PATTERN, PHONE_PATTERN, documented
+from clientele.validation import AS_OF_PATTERN, PHONE_PATTERN, documented
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -199,9 +199,10 @@ async def get_customer(
         str | None,
         Query(
             max_length=64,
-            json_schema_extra=documented(INSTANT_PATTERN),
-            description="An RFC 3339 time with an offset: the customer as it was then "
-            "(404 if it did not exist yet).",
+            json_schema_extra=documented(AS_OF_PATTERN),
+            description="The customer as it was then (404 if it did not exist yet): an RFC "
+            "3339 time with an offset, a local time in IST (`2026-01-31T18:30`), or a day "
+            "(`2026-01-31`, the end of that day in IST).",
             examples=["2026-01-31T18:30:00+05:30"],
         ),
     ] = None,
