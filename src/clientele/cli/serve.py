@@ -28,7 +28,7 @@ DEMO_DATABASE = "clientele_demo"
 
 def _serve(url: str, host: str, port: int, workers: int) -> None:
     # uvicorn is imported by the two commands that serve, not by every command's start.
-    import uvicorn
+    import uvicorn  # noqa: PLC0415 - loaded only by the commands that serve
 
     # Workers are separate processes: they read the URL from the environment.
     os.environ["CLIENTELE_DATABASE_URL"] = url

@@ -72,11 +72,11 @@ def splink_pairs(records: Sequence[MatchRecord], *, threshold: float = 0.5) -> s
     Raises RuntimeError when Splink is not installed (`pip install 'clientele[eval]'`).
     """
     try:
-        import pandas as pd
-        import splink.comparison_library as cl
-        from splink import Linker, SettingsCreator, block_on
-        from splink.backends.duckdb import DuckDBAPI
-        from splink.internals.exceptions import EMTrainingException
+        import pandas as pd  # noqa: PLC0415 - optional (the eval extra)
+        import splink.comparison_library as cl  # noqa: PLC0415 - optional (the eval extra)
+        from splink import Linker, SettingsCreator, block_on  # noqa: PLC0415 - optional (the eval extra)
+        from splink.backends.duckdb import DuckDBAPI  # noqa: PLC0415 - optional (the eval extra)
+        from splink.internals.exceptions import EMTrainingException  # noqa: PLC0415 - optional (the eval extra)
     except ImportError as exc:  # pragma: no cover - depends on the environment
         raise RuntimeError("the baseline needs `pip install 'clientele[eval]'` (splink)") from exc
 

@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterable
 from itertools import combinations
 
+from clientele.duplicates.baseline import splink_pairs
 from clientele.duplicates.evaluation import (
     Metrics,
     _true_pairs,
@@ -117,8 +118,6 @@ def run(
             _metrics(f"{label}, phone changed, groups", records, entity, ours, len(scorer), started)
         ]
         if baseline == "splink":
-            from clientele.duplicates.baseline import splink_pairs
-
             started = time.perf_counter()
             theirs = splink_pairs(records)
             found.append(

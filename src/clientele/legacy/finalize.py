@@ -17,6 +17,8 @@ upgrades to head. The result has the schema of a fresh install (tested).
 import logging
 from collections.abc import Callable
 
+from alembic import command
+
 from clientele import schema
 from clientele.legacy import ddl, verify
 from clientele.legacy.state import (
@@ -220,8 +222,6 @@ def finalize(
         )
         counts["ddl_steps"] = ddl.run_steps(conn, steps, timeouts, on_step=lambda s: note(s.name))
         if not table_exists(conn, "alembic_version"):
-            from alembic import command
-
             command.stamp(schema.alembic_config(url), revision)
         schema.upgrade(url, "head")
         ddl.run_step(

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from alembic import command
 from psycopg import errors
 from psycopg.types.json import Jsonb
 
@@ -187,7 +188,6 @@ def ensure_new_tables(conn: Conn, url: str, timeouts: ddl.Timeouts) -> int:
 
 
 def _stamp(url: str, revision: str) -> None:
-    from alembic import command
 
     command.stamp(schema.alembic_config(url), revision)
 

@@ -13,6 +13,8 @@ about stops the rollback instead of vanishing with it.
 import logging
 from collections.abc import Callable
 
+from alembic import command
+
 from clientele import schema
 from clientele.legacy import ddl
 from clientele.legacy.state import (
@@ -126,8 +128,6 @@ def _drop_new_tables(conn: Conn, url: str, revision: str) -> int:
         ran += 1
     if table_exists(conn, "customer_versions") or schema_is_stamped(conn):
         if not schema_is_stamped(conn):
-            from alembic import command
-
             command.stamp(schema.alembic_config(url), revision)
         schema.downgrade(url, "0001")
         ran += 1

@@ -70,7 +70,7 @@ def _candra(name: str) -> str | None:
 
 def build_table() -> tuple[dict[str, str], str, str, str]:
     """(letters, consonants, signs, nuktas) for every script, from `indic-transliteration`."""
-    from indic_transliteration import sanscript
+    from indic_transliteration import sanscript  # noqa: PLC0415 - optional (the dev extra)
 
     letters: dict[str, str] = {}
     consonants, signs, nuktas = [], [], []

@@ -17,11 +17,13 @@ from clientele.customers import service as customers_service
 from clientele.customers.domain import Customer, CustomerFilters
 from clientele.customers.schemas import CustomerCreate, CustomerUpdate
 from clientele.deps import UoW
+from clientele.duplicates import service as duplicates_service
 from clientele.equipment import service as equipment_service
 from clientele.equipment.domain import EquipmentFilters
 from clientele.errors import (
     AlreadyActive,
     AlreadyBlocked,
+    Conflict,
     DuplicatePhone,
     InvalidValue,
     NotFound,
@@ -661,7 +663,6 @@ async def duplicates_page(
     notice: Annotated[str, Query(max_length=40)] = "",
 ) -> HTMLResponse:
     """The queue: scan groups side by side (most likely first), then legacy review items."""
-    from clientele.duplicates import service as duplicates_service
 
     try:
         page = await duplicates_service.list_queue(uow, cursor=cursor or None, limit=20)
@@ -674,8 +675,6 @@ async def duplicates_page(
 async def dismiss_duplicate(
     request: Request, uow: UoW, session: AdminSession, item_id: str, form: CheckedForm
 ) -> Response:
-    from clientele.duplicates import service as duplicates_service
-    from clientele.errors import Conflict
 
     try:
         await duplicates_service.dismiss(uow, item_id=item_id, actor=session.user.actor)
@@ -691,8 +690,6 @@ async def merge_duplicates(
     request: Request, uow: UoW, session: AdminSession, form: CheckedForm
 ) -> Response:
     """`confirm` absent: the preview (nothing written); present: the merge itself."""
-    from clientele.duplicates import service as duplicates_service
-    from clientele.errors import Conflict
 
     survivor = _customer_id(form.get("survivor", ""))
     members = _duplicate_ids(form.get("members", ""))
@@ -734,7 +731,6 @@ async def merge_page(
     merge_id: str,
     notice: Annotated[str, Query(max_length=40)] = "",
 ) -> HTMLResponse:
-    from clientele.duplicates import service as duplicates_service
 
     uuid = _customer_id(merge_id)
     if uuid is None:
@@ -750,8 +746,6 @@ async def merge_page(
 async def undo_merge(
     request: Request, uow: UoW, session: AdminSession, merge_id: str, form: CheckedForm
 ) -> Response:
-    from clientele.duplicates import service as duplicates_service
-    from clientele.errors import Conflict
 
     uuid = _customer_id(merge_id)
     if uuid is None:

@@ -1,6 +1,7 @@
 """`clientele webhooks ...` (subscriptions, delivery log, replay) and `clientele worker`."""
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -12,6 +13,7 @@ from clientele.audit.repository import local_operator
 from clientele.config import Settings, load_settings
 from clientele.db import create_engine, resolve_database_url
 from clientele.errors import DomainError
+from clientele.observability import configure_logging
 from clientele.uow import EngineUnitOfWork, UnitOfWork
 from clientele.webhooks import service, worker
 
@@ -134,9 +136,6 @@ def run_worker(
 ) -> None:
     """Sequence the feed, deliver webhooks (in order per customer, retried with back-off),
     prune old events hourly; until SIGINT or SIGTERM. Run as many as you like."""
-    import dataclasses
-
-    from clientele.observability import configure_logging
 
     configure_logging()
     settings: Settings = load_settings(data_dir=data_dir)

@@ -34,6 +34,8 @@ The expression index is built CONCURRENTLY in an autocommit block (architecture 
 customers table keeps taking writes while it builds.
 """
 
+import json
+
 from alembic import op
 
 revision = "0003"
@@ -82,7 +84,6 @@ WORD_MAP = {
 
 
 def _word_map_json() -> str:
-    import json
 
     return json.dumps(WORD_MAP, sort_keys=True).replace("'", "''")
 
