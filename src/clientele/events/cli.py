@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from clientele.cli.common import run_with_uow
 from clientele.config import load_settings
 from clientele.db import create_engine, resolve_database_url
 from clientele.events import service
@@ -33,19 +34,12 @@ def list_events(
     settings = load_settings(data_dir=data_dir)
     url = resolve_database_url(settings)
 
-    async def main() -> service.EventPage:
-        engine = create_engine(url, settings)
-        try:
-            return await service.read_events(
-                EngineUnitOfWork(engine),
-                after=parse_cursor(after),
-                types=parse_types(types or []),
-                limit=limit,
-            )
-        finally:
-            await engine.dispose()
-
-    page = asyncio.run(main())
+    cursor, wanted = parse_cursor(after), parse_types(types or [])
+    page = run_with_uow(
+        settings,
+        url,
+        lambda uow: service.read_events(uow, after=cursor, types=wanted, limit=limit),
+    )
     for event in page.events:
         typer.echo(json.dumps(event.to_json()))
     typer.echo(f"next_cursor {page.next_cursor}", err=True)

@@ -1,6 +1,5 @@
 """`clientele webhooks ...` (subscriptions, delivery log, replay) and `clientele worker`."""
 
-import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -10,11 +9,12 @@ from uuid import UUID
 import typer
 
 from clientele.audit.repository import local_operator
+from clientele.cli.common import run_with_uow
 from clientele.config import Settings, load_settings
-from clientele.db import create_engine, resolve_database_url
+from clientele.db import resolve_database_url
 from clientele.errors import DomainError
 from clientele.observability import configure_logging
-from clientele.uow import EngineUnitOfWork, UnitOfWork
+from clientele.uow import UnitOfWork
 from clientele.webhooks import service, worker
 
 app = typer.Typer(help="Webhook subscriptions (docs/events.md).", no_args_is_help=True)
@@ -33,15 +33,8 @@ def _run(data_dir: Path | None, action: Callable[[UnitOfWork], Awaitable[T]]) ->
     settings = load_settings(data_dir=data_dir)
     url = resolve_database_url(settings)
 
-    async def main() -> T:
-        engine = create_engine(url, settings)
-        try:
-            return await action(EngineUnitOfWork(engine))
-        finally:
-            await engine.dispose()
-
     try:
-        return asyncio.run(main())
+        return run_with_uow(settings, url, action)
     except DomainError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(1) from exc
