@@ -15,6 +15,7 @@ from clientele import schema
 from clientele.auth.domain import Role
 from clientele.auth.service import create_token
 from clientele.config import Settings, load_settings
+from clientele.customers import cli as customers_cli
 from clientele.db import create_engine, resolve_database_url, start_embedded_server
 from clientele.ops.cli import register as register_server_commands
 from clientele.privacy.cli import app as privacy_app
@@ -349,8 +350,9 @@ def demo(
 
 # --- customers import / export (CSV) -----------------------------------------------------
 
-customers_app = typer.Typer(help="Customers in and out as CSV.", no_args_is_help=True)
+customers_app = typer.Typer(help="Customers: CSV in and out; block, activate.", no_args_is_help=True)
 app.add_typer(customers_app, name="customers")
+customers_app.add_typer(customers_cli.app)  # block, activate
 
 
 def _cli_actor() -> "Actor":
@@ -460,7 +462,8 @@ async def _run_export(settings: Settings, url: str, filters: "CustomerFilters", 
     engine = create_engine(url, settings)
     lines = 0
     try:
-        async for chunk in export_customers(EngineUnitOfWork(engine), filters=filters):
+        uow = EngineUnitOfWork(engine)
+        async for chunk in export_customers(uow, filters=filters, actor=_cli_actor().label):
             out.write(chunk)
             lines += chunk.count("\r\n")
     finally:
