@@ -350,7 +350,9 @@ def demo(
 
 # --- customers import / export (CSV) -----------------------------------------------------
 
-customers_app = typer.Typer(help="Customers: CSV in and out; block, activate.", no_args_is_help=True)
+customers_app = typer.Typer(
+    help="Customers: CSV in and out, block, activate.", no_args_is_help=True
+)
 app.add_typer(customers_app, name="customers")
 customers_app.add_typer(customers_cli.app)  # block, activate
 
