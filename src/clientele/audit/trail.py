@@ -50,6 +50,17 @@ async def _record(uow: UnitOfWork, attempt: Attempt, outcome: str, status: int |
     )
 
 
+async def _record_alone(attempt: Attempt, outcome: str, status: int | None) -> None:
+    # Never raises: a trail that cannot be written is logged, and must not turn a refusal (or
+    # a read) into a different answer.
+    try:
+        async with attempt.uow as uow:
+            await _record(uow, attempt, outcome, status)
+            await uow.commit()
+    except Exception:
+        log.exception("could not write the audit event for %s", attempt.action)
+
+
 async def record_alone(
     uow: UnitOfWork,
     *,
@@ -59,30 +70,8 @@ async def record_alone(
     target: Mapping[str, Any] | None = None,
     status: int | None = None,
 ) -> None:
-    """Record one event in a transaction of its own. Never raises: a trail that cannot be
-    written is logged, and must not turn a refusal (or a read) into a different answer."""
-    attempt = Attempt(uow, actor, action, dict(target or {}))
-    try:
-        async with uow:
-            await _record(uow, attempt, outcome, status)
-            await uow.commit()
-    except Exception:
-        log.exception("could not write the audit event for %s", action)
-
-
-async def _record_failure(attempt: Attempt, error: Exception) -> None:
-    if isinstance(error, DomainError):
-        outcome, status = repository.outcome_of(error.status), error.status
-    else:
-        outcome, status = repository.ERROR, None
-    await record_alone(
-        attempt.uow,
-        actor=attempt.actor,
-        action=attempt.action,
-        outcome=outcome,
-        target=attempt.target,
-        status=status,
-    )
+    """Record one event in a transaction of its own. Never raises (logs instead)."""
+    await _record_alone(Attempt(uow, actor, action, dict(target or {})), outcome, status)
 
 
 @asynccontextmanager
@@ -95,8 +84,11 @@ async def attempt(
     underway = Attempt(uow, actor, action, dict(target or {}))
     try:
         yield underway
-    except Exception as error:
-        await _record_failure(underway, error)
+    except DomainError as error:
+        await _record_alone(underway, repository.outcome_of(error.status), error.status)
+        raise
+    except Exception:
+        await _record_alone(underway, repository.ERROR, None)
         raise
 
 
@@ -106,12 +98,6 @@ async def admin_read(
 ) -> AsyncIterator[Attempt]:
     """Wrap an admin read; `uow` (writable: never a replica's) records its outcome on its own
     after the read, whichever unit of work the read itself used."""
-    underway = Attempt(uow, actor, action, dict(target or {}))
-    try:
+    async with attempt(uow, actor=actor, action=action, target=target) as underway:
         yield underway
-    except Exception as error:
-        await _record_failure(underway, error)
-        raise
-    await record_alone(
-        uow, actor=actor, action=action, outcome=repository.SUCCESS, target=underway.target
-    )
+    await _record_alone(underway, repository.SUCCESS, None)
