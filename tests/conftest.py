@@ -144,3 +144,22 @@ async def agent(uow_factory: UnitOfWorkFactory) -> dict[str, str]:
 @pytest.fixture
 async def admin(uow_factory: UnitOfWorkFactory) -> dict[str, str]:
     return await bearer(uow_factory, Role.ADMIN)
+
+
+@pytest.fixture(scope="session")
+def migrated_template_database(server_url: str) -> Iterator[str]:
+    """Messy legacy data after `legacy migrate` and `finalize`, plus a block and a merge.
+
+    A template like `template_database`: copy it, never connect to it (tests/support/migrated.py).
+    """
+    from tests.support.migrated import build
+
+    name = f"clientele_migrated_tpl_{uuid.uuid4().hex[:12]}"
+    url = _create_database(server_url, name)
+    try:
+        build(url)
+    except BaseException:
+        _drop_database(server_url, name)
+        raise
+    yield name
+    _drop_database(server_url, name)

@@ -5,7 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
@@ -13,12 +13,16 @@ from clientele import __version__, metrics, schema
 from clientele.apidocs import install_docs
 from clientele.audit.api import router as audit_router
 from clientele.auth.service import TokenAuthenticator
+from clientele.callerid.api import router as callerid_router
 from clientele.config import Settings, load_settings
 from clientele.contacts.api import router as contacts_router
 from clientele.customers.api import router as customers_router
 from clientele.db import create_engine
+from clientele.deps import reject_unknown_query_parameters, require_json_body
 from clientele.duplicates.api import router as duplicates_router
 from clientele.equipment.api import router as equipment_router
+from clientele.events.api import router as events_router
+from clientele.events.wakeup import Wakeup
 from clientele.history.api import router as history_router
 from clientele.imports.api import router as imports_router
 from clientele.limits import install_body_limit, install_cors
@@ -34,6 +38,7 @@ from clientele.tickets.api import router as tickets_router
 from clientele.transactions import RequestTransactionMiddleware, document_idempotency
 from clientele.uow import EngineUnitOfWork, UnitOfWorkFactory
 from clientele.web import install_web
+from clientele.webhooks.api import router as webhooks_router
 
 DESCRIPTION = """
 The customer master: one record per hospital, clinic, lab, manufacturer, dealer or person.
@@ -68,9 +73,11 @@ def create_app(
             batch_size=settings.access_log_batch,
         )
         app.state.access_log.start()
+        app.state.event_wakeup = Wakeup(database_url)  # long polls of /events
         try:
             yield
         finally:
+            await app.state.event_wakeup.close()
             await app.state.access_log.stop()  # writes what is still buffered
             if app.state.replicas is not None:
                 await app.state.replicas.dispose()
@@ -91,9 +98,11 @@ def create_app(
     app.add_middleware(ReadYourWritesMiddleware)  # outside it: after the commit, the WAL position
     install_body_limit(app, settings)  # outside the above, so a buffered body is bounded
     app.add_middleware(RequestLogMiddleware)
-    api = APIRouter(prefix="/api/v1")
+    checks = [Depends(reject_unknown_query_parameters), Depends(require_json_body)]
+    api = APIRouter(prefix="/api/v1", dependencies=checks)
     # Before the customers router: /customers/export must not be read as /customers/{id}.
     api.include_router(imports_router)
+    api.include_router(callerid_router)  # before customers: /customers/{id} would take it
     api.include_router(customers_router)
     api.include_router(history_router)
     api.include_router(organizations_router)
@@ -104,6 +113,8 @@ def create_app(
     api.include_router(audit_router)
     api.include_router(duplicates_router)
     api.include_router(privacy_router)
+    api.include_router(events_router)
+    api.include_router(webhooks_router)
     app.include_router(api)
     _add_health_routes(app)
     metrics.install_metrics(app)  # /metrics for Prometheus

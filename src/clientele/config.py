@@ -48,6 +48,15 @@ class Settings:
     access_log_retention_days: int = 400
     access_log_flush_ms: int = 1000
     access_log_batch: int = 500
+    # Issue #17: change events and webhooks.
+    events_retention_days: int = 7
+    events_max_wait_s: int = 60
+    webhook_timeout_s: int = 10
+    webhook_retry_base_ms: int = 5000
+    webhook_retry_max_s: int = 3 * 24 * 3600
+    webhook_pause_after: int = 50
+    worker_concurrency: int = 16
+    worker_batch: int = 200
 
     @property
     def uses_embedded_database(self) -> bool:
@@ -78,4 +87,12 @@ def load_settings(*, data_dir: Path | None = None) -> Settings:
         access_log_retention_days=_int_env("CLIENTELE_ACCESS_LOG_RETENTION_DAYS", 400),
         access_log_flush_ms=_int_env("CLIENTELE_ACCESS_LOG_FLUSH_MS", 1000),
         access_log_batch=_int_env("CLIENTELE_ACCESS_LOG_BATCH", 500),
+        events_retention_days=_int_env("CLIENTELE_EVENTS_RETENTION_DAYS", 7),
+        events_max_wait_s=_int_env("CLIENTELE_EVENTS_MAX_WAIT_S", 60),
+        webhook_timeout_s=_int_env("CLIENTELE_WEBHOOK_TIMEOUT_S", 10),
+        webhook_retry_base_ms=_int_env("CLIENTELE_WEBHOOK_RETRY_BASE_MS", 5000),
+        webhook_retry_max_s=_int_env("CLIENTELE_WEBHOOK_RETRY_MAX_S", 3 * 24 * 3600),
+        webhook_pause_after=_int_env("CLIENTELE_WEBHOOK_PAUSE_AFTER", 50),
+        worker_concurrency=_int_env("CLIENTELE_WORKER_CONCURRENCY", 16),
+        worker_batch=_int_env("CLIENTELE_WORKER_BATCH", 200),
     )

@@ -1,8 +1,11 @@
 """FastAPI dependencies, as `Annotated` aliases so every route's needs show in its signature."""
 
+import re
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from clientele.audit import repository as audit
@@ -128,14 +131,31 @@ def etag(version: int) -> str:
     return f'"{version}"'
 
 
+# RFC 9110 section 8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, etagc = %x21 / %x23-7E
+# / obs-text; If-Match is "*" or a comma-separated list of them.
+_ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*')
+# No stored version is 0 (versions start at 1): a tag naming no version of ours matches none.
+MATCHES_NO_VERSION = 0
+
+
 def _parse_if_match(value: str) -> int | None:
-    tag = value.strip()
-    if tag == "*":
+    """The version an If-Match header names; None for `*`; MATCHES_NO_VERSION for well-formed
+    entity tags none of which is a version of ours (a 412, as RFC 9110 says, not a 400).
+
+    If-Match compares strongly, so a weak tag (`W/"3"`) matches nothing; of several tags the
+    newest version named is the one compared. Raises MalformedPrecondition for anything else.
+    """
+    if value.strip() == "*":
         return None
-    tag = tag.removeprefix("W/")
-    if len(tag) >= 3 and tag[0] == tag[-1] == '"' and tag[1:-1].isdigit():
-        return int(tag[1:-1])
-    raise MalformedPrecondition('If-Match must be an ETag from a GET, e.g. "3", or *')
+    versions: list[int] = []
+    for part in value.split(","):
+        match = _ENTITY_TAG.fullmatch(part)
+        if match is None:
+            raise MalformedPrecondition('If-Match must be an ETag from a GET, e.g. "3", or *')
+        weak, opaque = match.groups()
+        if not weak and opaque.isascii() and opaque.isdigit() and len(opaque) <= 9:
+            versions.append(int(opaque))
+    return max(versions, default=MATCHES_NO_VERSION)
 
 
 async def required_version(
@@ -170,3 +190,85 @@ async def optional_version(
 
 IfMatch = Annotated[int | None, Depends(required_version)]
 OptionalIfMatch = Annotated[int | None, Depends(optional_version)]
+
+
+class UnknownQueryParameters(DomainError):
+    """Query parameters the operation does not take (a typo like `cty` would filter nothing)."""
+
+    status = 422
+    slug = "validation-error"
+    title = "Unknown query parameters"
+
+    def __init__(self, names: list[str]) -> None:
+        super().__init__(
+            f"this operation takes no query parameter {', '.join(names)}",
+            errors=[
+                {"field": name, "in": "query", "message": "unknown query parameter"}
+                for name in names
+            ],
+        )
+
+
+_QUERY_NAMES: dict[int, frozenset[str]] = {}
+
+
+def _query_names(route: APIRoute) -> frozenset[str]:
+    """Every query parameter the route and its dependencies declare (by alias), cached."""
+    names = _QUERY_NAMES.get(id(route))
+    if names is None:
+        found: set[str] = set()
+        pending: list[Dependant] = [route.dependant]
+        while pending:
+            dependant = pending.pop()
+            found.update(param.alias for param in dependant.query_params)
+            pending.extend(dependant.dependencies)
+        names = _QUERY_NAMES[id(route)] = frozenset(found)
+    return names
+
+
+async def reject_unknown_query_parameters(request: Request) -> None:
+    """A router dependency: 422 naming each query parameter the operation does not declare.
+
+    Raises UnknownQueryParameters.
+    """
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    unknown = sorted(set(request.query_params) - _query_names(route))
+    if unknown:
+        raise UnknownQueryParameters([name[:64] for name in unknown[:10]])
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    slug = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+async def require_json_body(request: Request) -> None:
+    """A router dependency: an operation that takes a JSON body answers 415 to a body of
+    another type (`text/plain`, a form), instead of a 422 about a missing object.
+
+    Raises UnsupportedMediaType.
+    """
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or route.body_field is None:
+        return
+    content_type = request.headers.get("content-type")
+    has_body = request.headers.get("content-length", "0") != "0" or (
+        "transfer-encoding" in request.headers
+    )
+    if content_type is None and not has_body:
+        return  # no body at all: the validation error names the missing fields
+    if content_type is None or not _is_json(content_type):
+        raise UnsupportedMediaType(
+            "send the body as JSON with Content-Type: application/json",
+            accepted=["application/json"],
+        )

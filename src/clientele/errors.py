@@ -85,6 +85,21 @@ class StaleVersion(DomainError):
         )
 
 
+class StaleEquipment(DomainError):
+    """The client's If-Match names a version of the equipment that is no longer current."""
+
+    status = 412
+    slug = "stale-version"
+    title = "The equipment changed since you read it"
+
+    def __init__(self, current_version: int) -> None:
+        super().__init__(
+            f"the equipment is now at version {current_version}; read it again and reapply "
+            "your change",
+            current_version=current_version,
+        )
+
+
 class PreconditionRequired(DomainError):
     status = 428
     slug = "precondition-required"

@@ -97,7 +97,7 @@ WEBHOOK_FAILURES = Counter(
 
 def record_webhook_failure(reason: str) -> None:
     """Count one failed webhook delivery. `reason` must be a small fixed vocabulary
-    (`timeout`, `http_5xx`, `connection`, `exhausted`), never a URL or a message."""
+    (`timeout`, `http_4xx`, `http_5xx`, `connection`, `exhausted`), never a URL or a message."""
     WEBHOOK_FAILURES.labels(reason=reason).inc()
 
 

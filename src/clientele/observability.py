@@ -21,6 +21,7 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = logging.getLogger("clientele.access")
+REQUEST_ID_SCOPE_KEY = "clientele.request_id"
 
 
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
@@ -66,7 +67,7 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
 
 
-def _route_template(scope: Scope) -> str:
+def route_template(scope: Scope) -> str:
     """The matched route's template with its routers' prefixes, e.g. /api/v1/customers/{id}.
 
     Nested routers report the template relative to their prefix; the prefix is the leading
@@ -94,6 +95,9 @@ class RequestLogMiddleware:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        # The handler of unexpected errors runs outside every middleware, after the context
+        # variable is reset: it reads the id from the scope it shares with this request.
+        scope[REQUEST_ID_SCOPE_KEY] = request_id
         started = time.perf_counter()
         status = 500
 
@@ -110,7 +114,7 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            route = _route_template(scope)
+            route = route_template(scope)
             seconds = time.perf_counter() - started
             metrics.observe_request(scope["method"], route, status, seconds)
             access_log.info(

@@ -75,7 +75,8 @@ _SERVER_ERRORS = {
 # generated client reads `client.search_customers(...)`, never `customer_history(...)`.
 VERBS = (
     "activate", "add", "block", "check", "count", "create", "delete", "dismiss", "erase",
-    "export", "get", "import", "list", "merge", "replay", "search", "undo", "update", "wait",
+    "export", "get", "import", "list", "merge", "replay", "resume", "search", "undo", "update",
+    "wait",
 )  # fmt: skip
 
 

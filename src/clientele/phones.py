@@ -37,6 +37,10 @@ def normalize_phone(raw: str, *, region: str = DEFAULT_REGION) -> str:
     text = raw.strip()
     if not text:
         raise InvalidPhone("phone number is empty")
+    if any(ch.isalpha() for ch in text):
+        # phonenumbers would read letters as keypad digits ("98201abcde" -> 9820122233): a
+        # typo or a note, never a number someone meant to dial.
+        raise InvalidPhone("a phone number has digits only; letters are not allowed")
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:

@@ -8,11 +8,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from psycopg import errors as pg_errors
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from clientele.errors import DomainError
+from clientele.observability import REQUEST_ID_SCOPE_KEY, route_template
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +44,29 @@ def problem(
     )
 
 
-def _field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
-    errors = []
+def _json_error(exc: RequestValidationError, error: Mapping[str, Any]) -> dict[str, Any]:
+    """Where a body stops being JSON, as a person finds it in an editor: line and column."""
+    location = error.get("loc", ())
+    position = location[1] if len(location) > 1 and isinstance(location[1], int) else 0
+    document = exc.body if isinstance(exc.body, str) else ""
+    line = document.count("\n", 0, position) + 1
+    column = position - (document.rfind("\n", 0, position) + 1) + 1
+    reason = str(error.get("ctx", {}).get("error", "malformed JSON"))
+    return {
+        "field": "body",
+        "in": "body",
+        "message": f"malformed JSON at line {line}, column {column}: {reason}",
+        "line": line,
+        "column": column,
+    }
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    errors: list[dict[str, Any]] = []
     for error in exc.errors():
+        if error.get("type") == "json_invalid":
+            errors.append(_json_error(exc, error))
+            continue
         location = [str(part) for part in error.get("loc", ())]
         where = location[0] if location else "body"
         field = ".".join(location[1:]) or where
@@ -84,34 +106,74 @@ async def _unstorable_value(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-_FOREIGN_KEY_VIOLATION = "23503"
-_NOT_NULL_VIOLATION = "23502"
-_KEY_COLUMN = re.compile(r"Key \((\w+)\)=")
+_KEY_COLUMNS = re.compile(r"^Key \(([a-z_, ]+)\)")
+_TABLE_NOUNS = {
+    "organizations": "organization",
+    "customers": "customer",
+    "customer_contacts": "contact",
+    "equipment": "equipment",
+    "service_tickets": "ticket",
+}
 
 
-async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
-    # A reference to a row that does not exist (an unknown organization_id), or null for a
-    # required column, is the request's fault; services check what they know of, this catches
-    # the rest. Only the column is named, never the value.
-    assert isinstance(exc, IntegrityError)
-    state = getattr(exc.orig, "sqlstate", None)
-    diag = getattr(exc.orig, "diag", None)
-    if state == _FOREIGN_KEY_VIOLATION:
-        match = _KEY_COLUMN.search(str(getattr(diag, "message_detail", "") or ""))
-        field = match.group(1) if match else "body"
-        message = "names a record that does not exist"
-    elif state == _NOT_NULL_VIOLATION:  # a PATCH that sets a required field to null
+def _constraint_problem(exc: IntegrityError) -> JSONResponse:
+    """A constraint the database enforced: a reference to nothing (422 naming the field), a
+    duplicate (409), a missing or refused value (422). Values are never echoed back."""
+    cause = exc.orig
+    diag = getattr(cause, "diag", None)
+    detail_text = str(getattr(diag, "message_detail", "") or "")
+    constraint = str(getattr(diag, "constraint_name", "") or "")
+    match = _KEY_COLUMNS.match(detail_text)
+    columns = [c.strip() for c in match.group(1).split(",")] if match else []
+    if isinstance(cause, pg_errors.ForeignKeyViolation):
+        field = columns[0] if columns else constraint
+        table = str(getattr(diag, "table_name", "") or "")
+        if "is still referenced" in detail_text:
+            return problem(
+                409,
+                "Still referenced",
+                f"other records still refer to this {_TABLE_NOUNS.get(table, 'record')}",
+                slug="conflict",
+            )
+        referenced = re.search(r'table "([a-z_]+)"', detail_text)
+        noun = _TABLE_NOUNS.get(referenced.group(1), "record") if referenced else "record"
+        message = f"no {noun} with this id"
+        return problem(
+            422,
+            "Invalid value",
+            f"{field}: {message}",
+            slug="validation-error",
+            errors=[{"field": field, "in": "body", "message": message}],
+        )
+    if isinstance(cause, pg_errors.UniqueViolation):
+        return problem(
+            409,
+            "Conflict",
+            f"another record already has this {', '.join(columns) or 'value'}",
+            slug="conflict",
+        )
+    if isinstance(cause, pg_errors.NotNullViolation):
         field = str(getattr(diag, "column_name", "") or "body")
-        message = "may not be null"
-    else:
-        return await _unexpected(request, exc)
+        return problem(
+            422,
+            "Invalid value",
+            f"{field}: a value is required",
+            slug="validation-error",
+            errors=[{"field": field, "in": "body", "message": "a value is required"}],
+        )
     return problem(
         422,
         "Invalid value",
-        f"{field}: {message}",
+        f"a value breaks the rule {constraint or 'of the database'}",
         slug="validation-error",
-        errors=[{"field": field, "message": message}],
+        errors=[{"field": constraint or "body", "in": "body", "message": "not allowed"}],
     )
+
+
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, IntegrityError)
+    log.info("constraint refused a write: %s", type(exc.orig).__name__)
+    return _constraint_problem(exc)
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
@@ -126,8 +188,21 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem(500, "Internal error", "an unexpected error occurred; it has been logged")
+    request_id = request.scope.get(REQUEST_ID_SCOPE_KEY)
+    # The route template, not the URL: a path can carry a phone or a name.
+    log.exception(
+        "unhandled error on %s %s",
+        request.method,
+        route_template(request.scope),
+        extra={"fields": {"request_id": request_id}},
+    )
+    return problem(
+        500,
+        "Internal error",
+        "an unexpected error occurred; it has been logged with the request id",
+        headers={"X-Request-ID": request_id} if request_id else None,
+        request_id=request_id,
+    )
 
 
 def install_problem_handlers(app: FastAPI) -> None:

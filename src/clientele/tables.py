@@ -125,6 +125,7 @@ equipment = Table(
     Column("installed_at", Date),
     _timestamp("created_at"),
     _timestamp("updated_at"),
+    Column("version", Integer, nullable=False, server_default=text("1")),  # revision 0011
 )
 
 service_tickets = Table(
@@ -422,4 +423,144 @@ personal_data_access_log = Table(
     Column("customer_id", UUID(as_uuid=True), nullable=False),
     Column("client_address", String(64)),
     comment="Who read an individual's personal data, when, what and from where (kept >= 1 year).",
+)
+
+# Report counters (revision 0008): kept by statement-level triggers on service_tickets.
+customer_ticket_counts = Table(
+    "customer_ticket_counts",
+    metadata,
+    Column("customer_id", UUID(as_uuid=True), primary_key=True),
+    Column("tickets", BigInteger, nullable=False),
+    Column("open", BigInteger, nullable=False),
+    Column("in_progress", BigInteger, nullable=False),
+    _timestamp("first_ticket_at", nullable=True),
+    _timestamp("last_ticket_at", nullable=True),
+    comment="Tickets per customer (total, open, in progress, first and last), kept by triggers "
+    "on service_tickets.",
+)
+
+customer_ticket_months = Table(
+    "customer_ticket_months",
+    metadata,
+    Column("customer_id", UUID(as_uuid=True), primary_key=True),
+    Column("month", Date, primary_key=True),
+    Column("status", String(50), primary_key=True),
+    Column("tickets", BigInteger, nullable=False),
+    comment="Tickets per customer, IST month and status, kept by triggers on service_tickets.",
+)
+
+ticket_tier_counts = Table(
+    "ticket_tier_counts",
+    metadata,
+    Column("tier", String(50)),
+    Column("stripe", SmallInteger, nullable=False),
+    Column("open", BigInteger, nullable=False),
+    Column("in_progress", BigInteger, nullable=False),
+    Column("customers", BigInteger, nullable=False),
+    comment="Open and in-progress tickets, and customers with any, per customer tier and "
+    "stripe; kept by triggers.",
+)
+
+# Change events and webhooks (revision 0007): the outbox written by triggers, the per-customer
+# counters, the feed's head, webhook subscriptions and their deliveries (queue and log).
+change_events = Table(
+    "change_events",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column(
+        "position",
+        BigInteger,
+        comment="Order of the feed, given after commit by the sequencer; NULL until then.",
+    ),
+    Column("customer_id", UUID(as_uuid=True), nullable=False),
+    Column("sequence", BigInteger, nullable=False),
+    Column("type", String(40), nullable=False),
+    Column("entity_type", String(20), nullable=False),
+    Column("entity_id", UUID(as_uuid=True), nullable=False),
+    Column("source", String(10), nullable=False),
+    Column(
+        "occurred_at",
+        TIMESTAMP(timezone=True),
+        nullable=False,
+        server_default=text("clock_timestamp()"),
+    ),
+    Column("data", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
+    comment="The outbox: every committed change to a customer, its contacts, tickets and "
+    "equipment links, written by triggers (see docs/events.md).",
+)
+
+change_event_counters = Table(
+    "change_event_counters",
+    metadata,
+    Column("customer_id", UUID(as_uuid=True), primary_key=True),
+    Column("last_sequence", BigInteger, nullable=False),
+)
+
+change_event_feed = Table(
+    "change_event_feed",
+    metadata,
+    Column("id", SmallInteger, primary_key=True),
+    Column("last_position", BigInteger, nullable=False, server_default=text("0")),
+)
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    _id(),
+    Column("url", Text, nullable=False),
+    Column("description", Text),
+    Column("event_types", ARRAY(Text), nullable=False, server_default=text("'{}'")),
+    Column("secret", Text, nullable=False),
+    Column("created_by", String(255), nullable=False),
+    _timestamp("created_at"),
+    Column("consecutive_failures", Integer, nullable=False, server_default=text("0")),
+    _timestamp("paused_at", nullable=True),
+    Column("pause_reason", Text),
+    _timestamp("deleted_at", nullable=True),
+    comment="Webhook subscriptions: where to deliver which event types, signed with the secret.",
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("endpoint_id", UUID(as_uuid=True), nullable=False),
+    Column("event_id", BigInteger, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("customer_id", UUID(as_uuid=True), nullable=False),
+    Column("status", String(20), nullable=False, server_default=text("'pending'")),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    _timestamp("next_attempt_at"),
+    Column(
+        "due_since",
+        TIMESTAMP(timezone=True),
+        nullable=False,
+        server_default=text("now()"),
+        comment="Retries stop (exhausted) this long after: creation, or the last manual replay.",
+    ),
+    _timestamp("last_attempt_at", nullable=True),
+    Column("last_status_code", SmallInteger),
+    Column("last_error", Text),
+    _timestamp("delivered_at", nullable=True),
+    _timestamp("created_at"),
+    comment="One event for one endpoint: the workers' queue (pending) and the delivery log.",
+)
+
+# Equipment history (revision 0011): written only by a trigger.
+equipment_versions = Table(
+    "equipment_versions",
+    metadata,
+    Column("id", BigInteger, primary_key=True),
+    Column("equipment_id", UUID(as_uuid=True), nullable=False),
+    Column(
+        "changed_at",
+        TIMESTAMP(timezone=True),
+        nullable=False,
+        server_default=text("clock_timestamp()"),
+    ),
+    Column("operation", String(20), nullable=False),
+    Column("source", String(10), nullable=False),
+    Column("actor", Text, nullable=False),
+    Column("row_data", JSONB, nullable=False),
+    Column("changed_fields", ARRAY(Text), nullable=False, server_default=text("'{}'")),
 )

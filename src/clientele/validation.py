@@ -27,8 +27,13 @@ _DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _TIME = r"[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
 INSTANT_PATTERN = f"^{_DAY}{_TIME}$"
 DAY_OR_INSTANT_PATTERN = f"^{_DAY}({_TIME})?$"
-# An entity tag as `GET` sends it (`"3"`, `W/"3"`) or `*`; `deps._parse_if_match` enforces it.
-ETAG_PATTERN = r'^\s*(\*|(W/)?"[0-9]+")\s*$'
+# `as_of` (history.domain.parse_as_of): also a local time in IST, or a day (its end, IST).
+_LOCAL_TIME = r"[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?"
+AS_OF_PATTERN = f"^{_DAY}({_LOCAL_TIME}([Zz]|[+-][0-9]{{2}}:[0-9]{{2}})?)?$"
+# `*` or a list of entity tags (RFC 9110 8.8.3); `deps._parse_if_match` enforces it. A tag
+# that names no current version is a 412, not a malformed header.
+_ENTITY_TAG = r'(W/)?"[\x21\x23-\x7e]*"'
+ETAG_PATTERN = rf"^\s*(\*|{_ENTITY_TAG}(\s*,\s*{_ENTITY_TAG})*)\s*$"
 _PHONE_SHAPE = re.compile(PHONE_PATTERN)
 
 

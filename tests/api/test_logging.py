@@ -41,3 +41,33 @@ async def test_a_malformed_request_id_is_replaced_by_a_fresh_one(client):
     response = await client.get("/healthz", headers={"X-Request-ID": "bad id\nwith newline"})
     assert response.headers["X-Request-ID"] != "bad id\nwith newline"
     assert len(response.headers["X-Request-ID"]) == 32
+
+
+async def test_an_unexpected_error_is_logged_with_the_request_id_the_client_sees(
+    database_url, settings, uow_factory, caplog
+):
+    import httpx
+
+    from clientele.app import create_app
+
+    app = create_app(database_url=database_url, settings=settings, uow_factory=uow_factory)
+
+    @app.get("/boom/{phone}")
+    async def boom(phone: str) -> None:
+        raise RuntimeError("a bug")
+
+    caplog.set_level(logging.INFO)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            answer = await client.get("/boom/9820123456", headers={"X-Request-ID": "trace-500"})
+
+    assert answer.status_code == 500
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert answer.json()["request_id"] == "trace-500"
+    assert answer.headers["X-Request-ID"] == "trace-500"
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    logged = [json.loads(JsonFormatter().format(r)) for r in errors]
+    assert [entry["request_id"] for entry in logged] == ["trace-500"]
+    assert logged[0]["error"] == "RuntimeError"
+    assert "9820123456" not in json.dumps(logged)

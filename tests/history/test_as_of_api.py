@@ -53,10 +53,10 @@ async def test_as_of_accepts_any_offset_and_a_z_suffix(client, agent, viewer, co
         assert got.json() == customer
 
 
-async def test_a_malformed_or_naive_as_of_is_a_422_naming_the_parameter(client, agent, viewer):
+async def test_a_malformed_as_of_is_a_422_naming_the_parameter(client, agent, viewer):
     customer = await create(client, agent)
     url = f"/api/v1/customers/{customer['id']}"
-    for bad in ("yesterday", "2026-01-31", "2026-01-31T18:30:00", "2026-02-30T10:00:00Z", ""):
+    for bad in ("yesterday", "2026-02-30", "2026-01-31T25:00", "2026-02-30T10:00:00Z", ""):
         got = await client.get(url, params={"as_of": bad}, headers=viewer)
         assert got.status_code == 422, (bad, got.text)
         assert got.headers["content-type"] == "application/problem+json"

@@ -39,10 +39,16 @@ def test_an_as_of_time_keeps_its_offset():
     assert parse_as_of("2026-01-31t13:00:00.5z") == datetime(2026, 1, 31, 13, 0, 0, 500000, UTC)
 
 
+def test_an_as_of_day_is_the_end_of_that_day_and_a_local_time_is_ist():
+    assert parse_as_of("2026-01-15") == datetime(2026, 1, 15, 18, 29, 59, 999999, tzinfo=UTC)
+    assert parse_as_of("2026-01-31T18:30:00") == datetime(2026, 1, 31, 13, 0, tzinfo=UTC)
+    assert parse_as_of("2026-01-31T18:30") == datetime(2026, 1, 31, 13, 0, tzinfo=UTC)
+
+
 @pytest.mark.parametrize(
-    "text", ["2026-01-31T18:30:00", "2026-01-31", "1700000000", "2026-13-01T00:00:00Z", "now"]
+    "text", ["2026-02-30", "2026-01-31T25:00", "1700000000", "2026-13-01T00:00:00Z", "now"]
 )
-def test_an_as_of_time_without_an_offset_or_not_rfc_3339_is_refused(text):
+def test_an_as_of_time_that_is_no_time_is_refused(text):
     with pytest.raises(InvalidValue) as raised:
         parse_as_of(text)
     assert raised.value.field == "as_of"

@@ -81,3 +81,55 @@ def test_resolution_is_deterministic():
     first, second = resolve(rows), resolve(list(reversed(rows)))
     assert first.ticket_customer == second.ticket_customer
     assert [c.id for c in first.customers] == [c.id for c in second.customers]
+
+
+def test_the_canonical_name_is_the_most_frequent_well_cased_latin_spelling():
+    tickets = [
+        _ticket("CUST-1", "mahavir eye care", "098765 43210", days=0),
+        _ticket("CUST-1", "mahavir eye care", "098765 43210", days=1),
+        _ticket("CUST-1", "MAHAVIR EYE CARE", "098765 43210", days=2),
+        _ticket("CUST-1", "Mahavir Eye Care", "098765 43210", days=3),
+        _ticket("CUST-2", "डॉ. Amit Agarwal", "098111 22233", days=0),
+        _ticket("CUST-2", "डॉ. Amit Agarwal", "098111 22233", days=1),
+        _ticket("CUST-2", "Dr. Amit Agarwal", "098111 22233", days=2),
+        _ticket("CUST-3", "डॉ. Sunita Rao", "098222 33344", days=0),
+        _ticket("CUST-4", "सनराइज अस्पताल", "098333 44455", days=0),
+    ]
+    plan = resolve(tickets)
+    names = {next(iter(c.legacy_ids)): c for c in plan.customers}
+    assert names["cust-1"].name == "Mahavir Eye Care"
+    assert "mahavir eye care" in names["cust-1"].aliases  # every spelling stays an alias
+    assert names["cust-2"].name == "Dr. Amit Agarwal"
+    assert "डॉ. Amit Agarwal" in names["cust-2"].aliases
+    assert names["cust-3"].name == "Sunita Rao"  # the other script's honorific is dropped
+    assert names["cust-4"].name == "सनराइज अस्पताल"  # nothing Latin was ever typed
+    for c in plan.customers:
+        for _, state in c.timeline:
+            assert not state.get("name", "X").islower()
+
+
+def test_city_and_state_come_from_the_equipment_the_tickets_name_most_often_then_latest():
+    from clientele.legacy.resolve import EquipmentRow
+
+    pune, mumbai, stock = uuid4(), uuid4(), uuid4()
+    equipment = [
+        EquipmentRow(pune, None, None, None, "Pune", "Maharashtra"),
+        EquipmentRow(mumbai, None, None, None, " Mumbai ", "Maharashtra"),
+        EquipmentRow(stock, "Ravi", "+91 98444 55566", None, "Chennai", "Tamil Nadu"),
+    ]
+    tickets = [
+        TicketRow(uuid4(), T0, "CUST-1", "Lotus Clinic", "098765 43210", None, pune),
+        TicketRow(uuid4(), T0 + timedelta(days=1), "CUST-1", "Lotus Clinic", None, None, mumbai),
+        TicketRow(uuid4(), T0 + timedelta(days=2), "CUST-1", "Lotus Clinic", None, None, mumbai),
+        TicketRow(uuid4(), T0, "CUST-2", "Apex Labs", "098111 22233", None, pune),
+        TicketRow(uuid4(), T0 + timedelta(days=5), "CUST-2", "Apex Labs", None, None, mumbai),
+        # No ticket names a unit, but a unit's contact phone is this customer's phone.
+        TicketRow(uuid4(), T0, "CUST-3", "Kaveri Hospital", "+91 98444 55566", None, None),
+        TicketRow(uuid4(), T0, "CUST-4", "Nowhere Clinic", "098555 66677", None, None),
+    ]
+    plan = resolve(tickets, equipment)
+    places = {next(iter(c.legacy_ids)): (c.city, c.state) for c in plan.customers}
+    assert places["cust-1"] == ("Mumbai", "Maharashtra")  # most frequent
+    assert places["cust-2"] == ("Mumbai", "Maharashtra")  # a tie: the most recent
+    assert places["cust-3"] == ("Chennai", "Tamil Nadu")  # by the contact phone
+    assert places["cust-4"] == (None, None)  # nothing known, nothing invented

@@ -214,3 +214,19 @@ async def test_block_activate_merge_and_undo_from_the_cli_are_audited(
     ]
     assert events[-2]["target"] == {"customer_id": first["id"]}  # after the fixture's token
     assert events[0]["target"] == {"merge_id": merge_id}
+
+
+async def test_webhook_subscriptions_are_audited(client, admin):
+    body = {"url": "http://127.0.0.1:9/hook"}
+    created = (await client.post("/api/v1/webhooks", json=body, headers=admin)).json()
+    assert (await client.delete(f"/api/v1/webhooks/{created['id']}", headers=admin)).status_code
+    gone = await client.delete(f"/api/v1/webhooks/{created['id']}", headers=admin)
+    assert gone.status_code == 404
+    events = await _events(client, admin, by="token:test-admin")
+    assert _seen(events) == [
+        ("token:test-admin", "webhooks.create", "success"),
+        ("token:test-admin", "webhooks.delete", "success"),
+        ("token:test-admin", "webhooks.delete", "failed"),
+    ]
+    assert events[-1]["target"] == {"webhook_id": created["id"]}
+    assert "secret" not in str(events)

@@ -195,3 +195,91 @@ async def test_the_equipment_list_runs_one_statement_whatever_the_page_size(
         await client.get(EQUIPMENT, params={"limit": 200}, headers=build.headers)
 
     assert len(small) == len(large) == 1
+
+
+async def _stock_unit(client, build):
+    response = await client.post(
+        EQUIPMENT, json={"serial_number": "SN-STOCK-1", "installation_city": "Mumbai"},
+        headers=build.headers,
+    )  # fmt: skip
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_stock_equipment_is_assigned_to_a_customer_and_back_with_if_match_and_history(
+    client, build, connection
+):
+    customer = await build.customer(city="Pune")
+    person = await build.contact(customer["id"], name="Ravi Kulkarni")
+    unit = await _stock_unit(client, build)
+    read = await client.get(f"{EQUIPMENT}/{unit['id']}", headers=build.headers)
+    assert read.headers["ETag"] == '"1"'
+
+    assigned = await client.patch(
+        f"{EQUIPMENT}/{unit['id']}",
+        json={"customer_id": customer["id"], "contact_id": person["id"]},
+        headers={**build.headers, "If-Match": read.headers["ETag"]},
+    )
+    assert assigned.status_code == 200, assigned.text
+    assert assigned.json()["in_stock"] is False
+    assert assigned.json()["customer"]["id"] == customer["id"]
+    assert assigned.json()["contact"]["name"] == "Ravi Kulkarni"
+    assert assigned.headers["ETag"] == '"2"'
+    listed = await client.get(
+        f"/api/v1/customers/{customer['id']}/equipment", headers=build.headers
+    )
+    assert [u["id"] for u in listed.json()["items"]] == [unit["id"]]
+
+    stale = await client.patch(
+        f"{EQUIPMENT}/{unit['id']}", json={"customer_id": None},
+        headers={**build.headers, "If-Match": '"1"'},
+    )  # fmt: skip
+    assert stale.status_code == 412
+    assert stale.json()["current_version"] == 2
+
+    back = await client.patch(
+        f"{EQUIPMENT}/{unit['id']}", json={"customer_id": None},
+        headers={**build.headers, "If-Match": '"2"'},
+    )  # fmt: skip
+    assert back.status_code == 200, back.text
+    assert back.json()["in_stock"] is True
+    assert back.json()["contact_id"] is None  # the person belonged to the customer
+
+    from sqlalchemy import text
+
+    rows = (
+        await connection.execute(
+            text(
+                "SELECT operation, actor, row_data->>'customer_id', changed_fields"
+                " FROM equipment_versions WHERE equipment_id = :id ORDER BY id"
+            ),
+            {"id": unit["id"]},
+        )
+    ).all()
+    assert [r[0] for r in rows] == ["insert", "update", "update"]
+    assert rows[1][2] == customer["id"]
+    assert rows[2][2] is None
+    assert set(rows[1][3]) == {"customer_id", "contact_id"}
+    assert all(r[1].startswith("token:") for r in rows)
+
+
+async def test_patching_equipment_needs_if_match_and_refuses_unknown_references(client, build):
+    unit = await _stock_unit(client, build)
+    url = f"{EQUIPMENT}/{unit['id']}"
+    missing = await client.patch(url, json={"model": "X"}, headers=build.headers)
+    assert missing.status_code == 428
+    nobody = await client.patch(
+        url, json={"customer_id": str(uuid.uuid4())}, headers={**build.headers, "If-Match": '"1"'}
+    )
+    assert nobody.status_code == 422
+    assert nobody.json()["errors"][0]["field"] == "customer_id"
+    stray = await client.patch(
+        url, json={"contact_id": str(uuid.uuid4())}, headers={**build.headers, "If-Match": '"1"'}
+    )
+    assert stray.status_code == 422
+    assert stray.json()["errors"][0]["field"] == "contact_id"
+    unknown = await client.patch(
+        f"{EQUIPMENT}/{uuid.uuid4()}", json={"model": "X"},
+        headers={**build.headers, "If-Match": '"1"'},
+    )  # fmt: skip
+    assert unknown.status_code == 404

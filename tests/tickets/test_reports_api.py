@@ -75,6 +75,48 @@ async def test_top_customers_count_only_the_period_with_days_in_ist(client, admi
     assert {i["customer"]["id"]: i["ticket_count"] for i in items} == dict(expected)
 
 
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        ("2026-01-17", "2026-04-09"),  # partial months at both ends, whole months between
+        ("2026-02-03", "2026-02-20"),  # inside one month
+        ("2026-03-01T10:30:00+05:30", "2026-05-01"),  # an instant, then whole months
+    ],
+)
+async def test_reports_over_periods_that_cut_months_match_an_independent_count(
+    client, admin, desk, start, end
+):
+    _, tickets = desk
+
+    def instant(text, *, end_of_day):
+        if len(text) == 10:
+            day = datetime.fromisoformat(text) + timedelta(days=1 if end_of_day else 0)
+            return (day - IST_MIDNIGHT_OFFSET).replace(tzinfo=UTC)
+        return datetime.fromisoformat(text)
+
+    first, after = instant(start, end_of_day=False), instant(end, end_of_day=True)
+    inside = [t for t in tickets if first <= t["at"] < after]
+    expected = Counter(t["customer"]["id"] for t in inside)
+    period = {"from": start, "to": end}
+
+    top = await report(client, admin, "top-customers", limit=100, **period)
+    in_state = await report(client, admin, "customers", state="Maharashtra", **period)
+    frequency = await report(client, admin, "ticket-frequency", limit=100, **period)
+
+    assert {i["customer"]["id"]: i["ticket_count"] for i in top} == dict(expected)
+    for item in top:
+        mine = [t["at"] for t in inside if t["customer"]["id"] == item["customer"]["id"]]
+        assert datetime.fromisoformat(item["last_ticket_at"]) == max(mine)
+    assert {i["customer"]["id"]: i["ticket_count"] for i in in_state} == {
+        cid: n
+        for cid, n in expected.items()
+        if any(
+            t["customer"]["id"] == cid and t["customer"]["state"] == "Maharashtra" for t in inside
+        )
+    }
+    assert {i["customer"]["id"]: i["ticket_count"] for i in frequency} == dict(expected)
+
+
 async def test_customers_in_a_city_with_more_than_n_tickets_match_an_independent_count(
     client, admin, desk
 ):

@@ -41,3 +41,11 @@ def test_a_landline_without_its_std_code_is_rejected_rather_than_guessed():
 )
 def test_search_entries_that_are_mostly_digits_are_tried_as_phones(text, is_phone):
     assert looks_like_phone(text) is is_phone
+
+
+@pytest.mark.parametrize(
+    "typed", ["98201abcde", "1800-FLOWERS", "+91 98765 4321O", "98765 43210 ext"]
+)
+def test_letters_in_a_phone_are_refused_never_read_as_keypad_digits(typed):
+    with pytest.raises(InvalidPhone, match="letters"):
+        normalize_phone(typed)

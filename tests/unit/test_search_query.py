@@ -10,8 +10,9 @@ from clientele.customers.search import normalize_legacy_id, normalize_name_query
     [
         ("Sunrise Hosp.", "sunrise hospital"),
         ("Lakshmi N. Home", "lakshmi nursing home"),
-        ("A.B.C Diag Ctr", "a b c diagnostics centre"),
-        ("Sai & Sons Pvt. Ltd.", "sai and sons private limited"),
+        ("A.B.C Diag Ctr", "abc diagnostics centre"),
+        ("D.Y. Children's Hosp", "dy children hospital"),
+        ("Sai & Sons Pvt. Ltd.", "sai sons private limited"),
     ],
 )
 def test_abbreviations_and_punctuation_are_normalized(typed, normalized):

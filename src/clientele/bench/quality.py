@@ -56,6 +56,60 @@ def _typo(rng: random.Random, word: str) -> str:
     return word[:i] + word[i] + word[i:]  # doubled letter
 
 
+KINDS = (
+    "typo", "typo", "drop", "swap", "abbrev", "translit", "partial", "case", "initials", "glued",
+    "indic",
+)  # fmt: skip
+_ACRONYM = re.compile(r"\b[A-Z]{2,4}\b")
+_GLUABLE = ("Hospital", "Nursing", "Diagnostics", "Diagnostic", "Clinic", "Centre", "Center")
+
+
+def _initials(rng: random.Random, name: str) -> str | None:
+    """An acronym of the name typed with dots or spaces ("D.Y.", "R M L"); None without one."""
+    found = _ACRONYM.search(name)
+    if found is None:
+        return None
+    letters = list(found.group())
+    typed = rng.choice((".".join(letters) + ".", ".".join(letters), " ".join(letters)))
+    return name[: found.start()] + typed + name[found.end() :]
+
+
+def _glued(rng: random.Random, name: str) -> str | None:
+    """An acronym glued to the generic word after it ("KEMHOSPITAL", "PGINursing"), or a word
+    glued in camel case ("SunriseHospital"); None when the name has neither."""
+    words = name.split()
+    for i in range(len(words) - 1):
+        if words[i + 1] in _GLUABLE and words[i].isalpha():
+            if _ACRONYM.fullmatch(words[i]):
+                glued = words[i] + rng.choice((words[i + 1], words[i + 1].upper()))
+            elif words[i][0].isupper() and words[i][1:].islower():
+                glued = words[i] + words[i + 1]
+            else:
+                continue
+            return " ".join([*words[:i], glued, *words[i + 2 :]])
+    return None
+
+
+SOUNDS = (
+    ("ch", "\0"), ("ci", "si"), ("ce", "se"), ("c", "k"), ("\0", "ch"), ("x", "ks"),
+    ("w", "v"), ("q", "k"), ("f", "ph"), ("z", "j"),
+)  # fmt: skip
+
+
+def _indic(name: str) -> str | None:
+    """The name written letter by letter in Devanagari (ITRANS), as a clerk's system may hold it
+    or an agent's phone keyboard types it; None without indic-transliteration (a dev extra)."""
+    try:
+        from indic_transliteration import sanscript
+    except ImportError:
+        return None
+    latin = re.sub(r"[^a-z ]", "", name.lower())
+    # English spellings read as they sound, for ITRANS: "clinic" is k-l-i-n-i-k.
+    for old, new in SOUNDS:
+        latin = latin.replace(old, new)
+    return str(sanscript.transliterate(latin, sanscript.ITRANS, sanscript.DEVANAGARI))
+
+
 def damage(rng: random.Random, name: str) -> tuple[str, str, str]:
     """One way of mistyping `name`: (typed, kind, meant).
 
@@ -64,8 +118,18 @@ def damage(rng: random.Random, name: str) -> tuple[str, str, str]:
     """
     words = name.replace(",", "").split()
     rare = [i for i, w in enumerate(words) if w.lower() not in GENERIC and len(w) > 3]
-    kind = rng.choice(("typo", "typo", "drop", "swap", "abbrev", "translit", "partial", "case"))
+    kind = rng.choice(KINDS)
     meant = " ".join(words)
+    if kind in ("initials", "glued", "indic"):
+        if kind == "initials":
+            typed = _initials(rng, meant)
+        elif kind == "glued":
+            typed = _glued(rng, meant)
+        else:
+            typed = _indic(meant)
+        if typed is not None:
+            return typed, kind, meant
+        kind = "typo"
     if kind == "typo" and rare:
         i = rng.choice(rare)
         words[i] = _typo(rng, words[i])
@@ -149,6 +213,11 @@ def query_set(url: str, size: int, seed: int = 5) -> dict[str, Any]:
             text, kind, meant = damage(rng, name)
             roll = rng.random()
             filters: dict[str, str] = {}
+            place = rng.random() < 0.1 and bool(city)
+            if place:
+                # The place typed with the name instead of a filter: "... (Latur)".
+                text = rng.choice(("{} ({})", "{} - {}", "{}, {}")).format(text, city)
+                kind, roll = "place", 1.0
             if roll < 0.2:
                 filters = {"city": city}
             elif roll < 0.3:
@@ -164,14 +233,24 @@ def query_set(url: str, size: int, seed: int = 5) -> dict[str, Any]:
                 row = conn.execute(_FITTING, params).fetchone()
                 return 0 if row is None else int(row[0])
 
-            if fitting(filters) > 5:
+            if fitting({"city": city} if place else filters) > 5:
+                if place:
+                    dropped += 1
+                    continue
                 filters = {**filters, "city": city}
                 city_added += 1
                 if fitting(filters) > 5:
                     dropped += 1
                     continue
             queries.append(
-                {"q": text, "kind": kind, "filters": filters, "id": customer_id, "folded": folded}
+                {
+                    "q": text,
+                    "kind": kind,
+                    "filters": filters,
+                    "id": customer_id,
+                    "folded": folded,
+                    "city": city,
+                }
             )
     return {"queries": queries, "city_added": city_added, "ambiguous_dropped": dropped}
 
@@ -182,7 +261,9 @@ def measure(url: str, query_set: dict[str, Any]) -> dict[str, Any]:
     from clientele.customers import repository, service
     from clientele.customers.domain import CustomerStatus, CustomerType
     from clientele.customers.repository import CustomerFilters
+    from clientele.customers.search import parse_query
     from clientele.db import create_engine
+    from clientele.names.fold import place_keys
     from clientele.uow import EngineUnitOfWork
 
     fold = re.compile(r"\s+")
@@ -215,7 +296,16 @@ def measure(url: str, query_set: dict[str, Any]) -> dict[str, Any]:
                 if found and found[0].matched_on == "name":
                     # The name search statement alone, on an open connection.
                     started = time.perf_counter()
-                    await repository.search_by_name(conn, q["q"].strip(), filters=filters, limit=5)
+                    parsed = parse_query(q["q"])
+                    await repository.search_by_name(
+                        conn,
+                        q["q"].strip(),
+                        filters=filters,
+                        limit=5,
+                        place=place_keys(parsed.place, parsed.name_part or "")
+                        if parsed.place
+                        else None,
+                    )
                     sql_times.append(time.perf_counter() - started)
                     await conn.rollback()
                 slowest.append((times[-1], q["q"], f))
@@ -227,7 +317,12 @@ def measure(url: str, query_set: dict[str, Any]) -> dict[str, Any]:
                         {"n": missing},
                     )
                     names.update(dict(result.all()))  # type: ignore[arg-type]
-                ok = any(names[h.customer.name] == q["folded"] for h in found)
+                ok = any(
+                    names[h.customer.name] == q["folded"]
+                    # A place typed with the name: the customer of that place.
+                    and (q["kind"] != "place" or h.customer.city == q["city"])
+                    for h in found
+                )
                 hits += ok
                 strict += q["id"] in ids
                 by_kind.setdefault(q["kind"], [0, 0])

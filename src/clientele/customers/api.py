@@ -1,5 +1,6 @@
 """Customer routes under /api/v1/customers."""
 
+from collections.abc import Collection
 from typing import Annotated
 from uuid import UUID
 
@@ -31,7 +32,7 @@ from clientele.pagination import Cursor
 from clientele.phones import InvalidPhone, normalize_phone
 from clientele.privacy.api import reader_of
 from clientele.uow import UnitOfWork
-from clientele.validation import INSTANT_PATTERN, PHONE_PATTERN, documented
+from clientele.validation import AS_OF_PATTERN, PHONE_PATTERN, documented
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -44,9 +45,15 @@ def _with_etag(response: Response, read: CustomerRead) -> CustomerRead:
     return read
 
 
-async def _written(uow: UnitOfWork, response: Response, customer: Customer) -> CustomerWritten:
-    """The stored customer and its likely duplicates (the online check: one more statement)."""
-    likely = await duplicates_service.likely_duplicates_of(uow, customer=customer)
+async def _written(
+    uow: UnitOfWork,
+    response: Response,
+    customer: Customer,
+    changed: Collection[str] | None = None,
+) -> CustomerWritten:
+    """The stored customer and its likely duplicates (the online check: one more statement,
+    looking up only the evidence an update `changed`)."""
+    likely = await duplicates_service.likely_duplicates_of(uow, customer=customer, changed=changed)
     response.headers["ETag"] = etag(customer.version)
     values = CustomerRead.of(customer).model_dump()
     if likely:  # left unset otherwise: the route omits unset fields, so the body stays as before
@@ -168,7 +175,10 @@ async def search_customers(
     return SearchResults(
         items=[
             SearchHitRead(
-                customer=CustomerRead.of(h.customer), score=h.score, matched_on=h.matched_on
+                customer=CustomerRead.of(h.customer),
+                score=h.score,
+                matched_on=h.matched_on,
+                reason=h.reason,
             )
             for h in hits
         ]
@@ -190,9 +200,10 @@ async def get_customer(
         str | None,
         Query(
             max_length=64,
-            json_schema_extra=documented(INSTANT_PATTERN),
-            description="An RFC 3339 time with an offset: the customer as it was then "
-            "(404 if it did not exist yet).",
+            json_schema_extra=documented(AS_OF_PATTERN),
+            description="The customer as it was then (404 if it did not exist yet): an RFC "
+            "3339 time with an offset, a local time in IST (`2026-01-31T18:30`), or a day "
+            "(`2026-01-31`, the end of that day in IST).",
             examples=["2026-01-31T18:30:00+05:30"],
         ),
     ] = None,
@@ -241,14 +252,15 @@ async def update_customer(
 
     `likely_duplicates` lists stored customers it now probably duplicates (score, reasons).
     """
+    changes = body.model_dump(exclude_unset=True)
     customer = await service.update_customer(
         uow,
         customer_id=customer_id,
-        changes=body.model_dump(exclude_unset=True),
+        changes=changes,
         expected_version=expected_version,
         actor=actor,
     )
-    return await _written(uow, response, customer)
+    return await _written(uow, response, customer, changed=changes.keys())
 
 
 @router.post(

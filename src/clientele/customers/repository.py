@@ -13,12 +13,14 @@ from sqlalchemy import (
     Select,
     and_,
     bindparam,
+    case,
     func,
     literal,
     or_,
     select,
     text,
     tuple_,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +35,7 @@ from clientele.customers.domain import (
     customer_field_names,
 )
 from clientele.errors import DuplicatePhone, InvalidValue
+from clientele.names.fold import Place
 from clientele.pagination import Cursor
 from clientele.tables import customer_legacy_ids, customers
 
@@ -269,10 +272,20 @@ SEARCH_NAME_SLACK = 20
 # hide "Unique Medi Systems") instead of five customers of one name. Among customers of one
 # name: active ones first, then newest.
 SEARCH_REPEAT_DECAY = 0.9
+# What a customer in the place typed with the name ("... (Latur)") scores more than the others.
+SEARCH_PLACE_BONUS = 0.25
+# The name without the place counts this much of its score: a locality typed with a typo
+# ("New Life Hospital - Panta") still prefers the name holding it over the bare name.
+SEARCH_PLACE_NAME_WEIGHT = 0.8
 
 
 async def search_by_name(
-    conn: AsyncConnection, query: str, *, filters: CustomerFilters, limit: int
+    conn: AsyncConnection,
+    query: str,
+    *,
+    filters: CustomerFilters,
+    limit: int,
+    place: Place | None = None,
 ) -> list[tuple[Customer, float]]:
     """Customers whose folded name best matches `query` (as typed), best first, with a score.
 
@@ -281,30 +294,64 @@ async def search_by_name(
     through the expression index `ix_customers_search_name` (an index-only scan: name, city,
     type and status are included, so a common name with a filter reads no heap rows); repeats
     of a name are scored down (SEARCH_REPEAT_DECAY); only the `limit` chosen rows are read in
-    full.
+    full. A `place` typed with the name ranks the customers of that city, or whose name holds
+    it ("... - MP Nagar"), first: they score SEARCH_PLACE_BONUS more.
     """
-    names = (
-        func.clientele_search_names(query, limit + SEARCH_NAME_SLACK)
-        .table_valued("search_name", "score")
-        .render_derived(name="names", with_types=False)
-    )
+
+    def ranked(text: str, alias: str) -> Any:
+        return (
+            func.clientele_search_names(text, limit + SEARCH_NAME_SLACK)
+            .table_valued("search_name", "score")
+            .render_derived(name=alias, with_types=False)
+        )
+
+    if place is None or not place.name:
+        names = ranked(query, "names")
+    else:
+        # The whole entry finds names holding the locality ("Mahavir Hospital - MP Nagar"),
+        # the name without the place finds the customer a city was typed for ("Samarpan
+        # Hospital - Patna" must not prefer "Patna Hospital"): each name keeps its best score.
+        named = ranked(place.name, "named")
+        both = union_all(
+            select(ranked(query, "whole")),
+            select(named.c.search_name, (named.c.score * SEARCH_PLACE_NAME_WEIGHT).label("score")),
+        ).subquery("both")
+        names = (
+            select(both.c.search_name, func.max(both.c.score).label("score"))
+            .group_by(both.c.search_name)
+            .subquery("names")
+        )
     folded = func.clientele_search_normalize(customers.c.name)
+    in_place: ColumnElement[int] = literal(0)
+    if place is not None:
+        city = func.lower(func.btrim(customers.c.city)).in_(place.cities)
+        held = (" " + names.c.search_name + " ").contains(f" {place.folded} ")
+        in_place = case((or_(city, held), 1), else_=0) if place.folded else case((city, 1), else_=0)
     per_name = (
-        select(customers.c.id, customers.c.status, customers.c.created_at)
+        select(
+            customers.c.id,
+            customers.c.status,
+            customers.c.created_at,
+            in_place.label("in_place"),
+        )
         .where(folded == names.c.search_name, *_filter_conditions(filters))
-        .order_by(customers.c.created_at.desc(), customers.c.id.desc())
+        .order_by(in_place.desc(), customers.c.created_at.desc(), customers.c.id.desc())
         .limit(limit)
         .lateral("hit")
     )
     repeat = func.row_number().over(
         partition_by=names.c.search_name,
         order_by=(
+            per_name.c.in_place.desc(),
             (per_name.c.status == CustomerStatus.ACTIVE.value).desc(),
             per_name.c.created_at.desc(),
             per_name.c.id.desc(),
         ),
     )
-    score = (names.c.score * func.power(SEARCH_REPEAT_DECAY, repeat - 1)).label("score")
+    score = (
+        names.c.score * func.power(SEARCH_REPEAT_DECAY, repeat - 1)
+        + SEARCH_PLACE_BONUS * per_name.c.in_place
+    ).label("score")
     best = (
         select(per_name.c.id, score, names.c.search_name, repeat.label("repeat"))
         .select_from(names)

@@ -235,6 +235,12 @@ class SearchHitRead(BaseModel):
     customer: CustomerRead
     score: float = Field(description="1.0 for an exact id/phone match; name similarity otherwise.")
     matched_on: str = Field(examples=["name"])
+    reason: str | None = Field(
+        default=None,
+        description="For a phone: how the customer is reachable on it (primary phone, "
+        "secondary phone, WhatsApp number, contact <name>, phone until <date>).",
+        examples=["secondary phone"],
+    )
 
 
 class SearchResults(BaseModel):

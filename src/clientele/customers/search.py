@@ -4,36 +4,13 @@ import re
 from dataclasses import dataclass
 from uuid import UUID
 
+from clientele.names.fold import query_words
 from clientele.phones import InvalidPhone, looks_like_phone, normalize_phone
-
-# Abbreviations agents type (and legacy data is full of), expanded to the stored word.
-ABBREVIATIONS = {
-    "hosp": "hospital",
-    "hospl": "hospital",
-    "hsp": "hospital",
-    "hosptl": "hospital",
-    "clin": "clinic",
-    "diag": "diagnostics",
-    "diagn": "diagnostics",
-    "diagnostic": "diagnostics",
-    "ctr": "centre",
-    "cntr": "centre",
-    "center": "centre",
-    "n": "nursing",
-    "nh": "nursing home",
-    "pvt": "private",
-    "ltd": "limited",
-    "mfg": "manufacturing",
-    "&": "and",
-}
-
-_WORD = re.compile(r"[^\W_]+|&", re.UNICODE)
 
 
 def normalize_name_query(text: str) -> str:
-    """Lower-case words, punctuation dropped, abbreviations expanded ("Hosp." -> hospital)."""
-    words = [ABBREVIATIONS.get(word, word) for word in _WORD.findall(text.lower())]
-    return " ".join(words)
+    """Folded words ("Hosp." -> hospital, "D.Y." -> dy), as every reader of names folds them."""
+    return query_words(text)
 
 
 def normalize_legacy_id(raw: str) -> str:
@@ -53,6 +30,33 @@ class ParsedQuery:
     phone: str | None
     legacy_id: str | None
     name: str | None
+    # A place typed after the name ("... (Latur)", "... - Malegaon", "..., Baner"): the name
+    # part as typed, and the place, which ranks customers of that city (or with that locality
+    # in their name) first. The name search itself reads the whole entry.
+    name_part: str | None = None
+    place: str | None = None
+
+
+# "Name (Place)", "Name - Place", "Name, Place": the place is the last part.
+_PLACE = re.compile(
+    r"^(?P<name>.*\S)\s*(?:"
+    r"\((?P<p1>[^()]+)\)"  # Name (Place)
+    r"|\s[-\u2013]\s+(?P<p2>[^-\u2013(),]+)"  # Name - Place
+    r"|,\s*(?P<p3>[^,()]+)"  # Name, Place
+    r")\s*$"
+)
+
+
+def split_place(text: str) -> tuple[str, str | None]:
+    """(name, place) of a search entry that ends with a place; (text, None) otherwise."""
+    found = _PLACE.match(text.strip())
+    if found is None:
+        return text.strip(), None
+    place = (found["p1"] or found["p2"] or found["p3"] or "").strip()
+    name = found["name"].strip(" -,")
+    if not place or not any(ch.isalpha() for ch in place) or not any(ch.isalpha() for ch in name):
+        return text.strip(), None
+    return name, place
 
 
 def parse_query(text: str) -> ParsedQuery:
@@ -74,9 +78,12 @@ def parse_query(text: str) -> ParsedQuery:
     )
     name = normalize_name_query(stripped) if is_name else None
     legacy_id = normalize_legacy_id(stripped) if uuid is None and len(stripped) <= 64 else None
+    name_part, place = split_place(stripped)
     return ParsedQuery(
         uuid=uuid,
         phone=phone,
         legacy_id=legacy_id or None,
         name=name if uuid is None and name else None,
+        name_part=name_part,
+        place=place,
     )

@@ -8,11 +8,13 @@ from uuid import UUID
 from clientele import metrics
 from clientele.audit import trail
 from clientele.auth.domain import Actor
+from clientele.callerid import repository as callerid
 from clientele.customers import repository
 from clientele.customers.domain import Customer
 from clientele.customers.repository import CustomerFilters, StaleUpdate
 from clientele.customers.search import parse_query
 from clientele.errors import NotFound, StaleVersion
+from clientele.names.fold import place_keys
 from clientele.pagination import Cursor
 from clientele.uow import UnitOfWork
 
@@ -31,6 +33,7 @@ class SearchHit:
     customer: Customer
     score: float
     matched_on: str  # "id", "legacy_id", "phone" or "name"
+    reason: str | None = None  # for a phone: how the customer is reachable on it
 
 
 async def create_customer(uow: UnitOfWork, *, values: Mapping[str, Any], actor: Actor) -> Customer:
@@ -178,16 +181,26 @@ async def search_customers(
             by_legacy = await repository.get_by_legacy_id(conn, query.legacy_id)
             hits += [SearchHit(by_legacy, 1.0, "legacy_id")] if by_legacy is not None else []
         if query.phone is not None:
+            # Any number the customer is or was reachable on (caller ID), with the reason. A
+            # phone match scores 1.0 as before; how sure it is, is caller ID's `confidence`.
             hits += [
-                SearchHit(c, 1.0, "phone") for c in await repository.get_by_phone(conn, query.phone)
+                SearchHit(c.customer, 1.0, "phone", c.reason)
+                for c in await callerid.callers(conn, query.phone, limit=limit)
             ]
         if query.name is not None:
             # The database folds the entry itself (abbreviations, transliterations), exactly
             # as it folded the stored names.
             named = await repository.search_by_name(
-                conn, text.strip(), filters=filters, limit=limit
+                conn,
+                # The whole entry: a locality typed after the name is often part of the name
+                # ("Mahavir Hospital - MP Nagar"), and a word no stored name holds costs nothing.
+                text.strip(),
+                filters=filters,
+                limit=limit,
+                place=place_keys(query.place, query.name_part or "") if query.place else None,
             )
-            hits += [SearchHit(c, round(score, 4), "name") for c, score in named]
+            # A place bonus can lift a score past 1: the order holds it, the score is capped.
+            hits += [SearchHit(c, round(min(score, 1.0), 4), "name") for c, score in named]
     best_first: dict[UUID, SearchHit] = {}
     for hit in hits:
         best_first.setdefault(hit.customer.id, hit)

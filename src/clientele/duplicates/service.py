@@ -7,7 +7,7 @@ their customer versions are recorded by the history trigger with source 'merge'.
 import base64
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -331,22 +331,40 @@ class LikelyDuplicate:
     score: Score
 
 
+# Which customer fields each piece of candidate evidence reads.
+PHONE_FIELDS = frozenset({"primary_phone", "secondary_phone", "whatsapp_number"})
+NAME_FIELDS = frozenset({"name", "city"})
+
+
 async def likely_duplicates_of(
-    uow: UnitOfWork, *, customer: Customer, limit: int = 5
+    uow: UnitOfWork,
+    *,
+    customer: Customer,
+    limit: int = 5,
+    changed: Collection[str] | None = None,
 ) -> list[LikelyDuplicate]:
-    """Stored customers that are likely duplicates of `customer`, best first (one statement)."""
+    """Stored customers that are likely duplicates of `customer`, best first (at most one
+    statement). With `changed` (the fields an update changed), candidates are looked up only
+    by the evidence those fields make new: the rest was looked up when it was written, so an
+    edit of the notes or the e-mail runs no name lookup (none at all when nothing identifying
+    changed). Candidates are still scored on every field."""
+    every = changed is None
+    fields = set(changed or ())
+    if not every and not fields & (PHONE_FIELDS | NAME_FIELDS | {"primary_email", "tax_id"}):
+        return []
     record = record_of(customer)
     # The distinctive words as typed (folded, not transliterated): what the name index holds.
     core = " ".join(w for w in record.key.folded.split() if w not in GENERIC_WORDS)
     core = core or record.key.folded
+    by_name = every or bool(fields & NAME_FIELDS)
     async with uow:
         rows = await repository.online_candidates(
             uow.connection,
             exclude=customer.id,
-            phones=sorted(record.phones),
-            email=record.email,
-            tax_id=record.gstin,
-            core=core if len(core) >= 3 else None,
+            phones=sorted(record.phones) if every or fields & PHONE_FIELDS else [],
+            email=record.email if every or "primary_email" in fields else None,
+            tax_id=record.gstin if every or "tax_id" in fields else None,
+            core=core if by_name and len(core) >= 3 else None,
             city=(customer.city or "").strip().lower() or None,
         )
     found = []

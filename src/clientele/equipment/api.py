@@ -5,10 +5,15 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
-from clientele.deps import Agent, UoW, Viewer
+from clientele.deps import Agent, IfMatch, UoW, Viewer, etag
 from clientele.equipment import service
 from clientele.equipment.repository import EquipmentFilters
-from clientele.equipment.schemas import EquipmentCreate, EquipmentPageRead, EquipmentRead
+from clientele.equipment.schemas import (
+    EquipmentCreate,
+    EquipmentPageRead,
+    EquipmentRead,
+    EquipmentUpdate,
+)
 from clientele.errors import InvalidValue
 from clientele.openapi import COMMON_ERRORS, Responses, problem_response
 from clientele.pagination import Cursor
@@ -68,14 +73,50 @@ async def list_equipment(
     return _page(page)
 
 
+@router.patch(
+    "/equipment/{equipment_id}",
+    summary="Assign equipment to a customer, return it to stock, or change its details",
+    responses={
+        **COMMON_ERRORS,
+        **NO_EQUIPMENT,
+        412: problem_response("If-Match names an old version: someone changed the unit."),
+        428: problem_response("If-Match is missing."),
+    },
+)
+async def update_equipment(
+    equipment_id: UUID,
+    body: EquipmentUpdate,
+    uow: UoW,
+    actor: Agent,
+    expected_version: IfMatch,
+    response: Response,
+) -> EquipmentRead:
+    """Change only the fields sent: `{"customer_id": "..."}` assigns the unit to a customer,
+    `{"customer_id": null}` returns it to stock. Requires `If-Match` with the `ETag` you read;
+    every change is recorded in the unit's history (`equipment_versions`) with who made it."""
+    view = await service.update_equipment(
+        uow,
+        equipment_id=equipment_id,
+        values=body.model_dump(exclude_unset=True),
+        expected_version=expected_version,
+    )
+    response.headers["ETag"] = etag(view.equipment.version)
+    return EquipmentRead.of(view)
+
+
 @router.get(
     "/equipment/{equipment_id}",
     summary="Get equipment",
     responses={**COMMON_ERRORS, **NO_EQUIPMENT},
 )
-async def get_equipment(equipment_id: UUID, uow: UoW, actor: Viewer) -> EquipmentRead:
-    """One unit with its customer's summary and its contact person's current details."""
-    return EquipmentRead.of(await service.get_equipment(uow, equipment_id=equipment_id))
+async def get_equipment(
+    equipment_id: UUID, uow: UoW, actor: Viewer, response: Response
+) -> EquipmentRead:
+    """One unit with its customer's summary and its contact person's current details; the
+    `ETag` header carries its version for a later PATCH."""
+    view = await service.get_equipment(uow, equipment_id=equipment_id)
+    response.headers["ETag"] = etag(view.equipment.version)
+    return EquipmentRead.of(view)
 
 
 @router.get(

@@ -3,7 +3,7 @@
 Pure Python: no web framework, no database. Rules here are tested without PostgreSQL.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -37,6 +37,7 @@ class Equipment:
     installed_at: date | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    version: int = 1
 
     @classmethod
     def new(cls, **values: Any) -> "Equipment":
@@ -48,6 +49,22 @@ class Equipment:
         if values.get("serial_number") is None:
             raise InvalidValue("serial_number", "serial number is required")
         unit = cls(id=uuid4(), **values)
+        unit._check()
+        return unit
+
+    def changed(self, **values: Any) -> "Equipment":
+        """This unit with `values` applied (a partial update), checked. Setting `customer_id`
+        to None returns it to stock and drops its contact person. Raises InvalidValue."""
+        unknown = set(values) - FIELDS
+        if unknown:
+            raise InvalidValue(sorted(unknown)[0], "not an equipment field")
+        if "serial_number" in values and values["serial_number"] is None:
+            raise InvalidValue("serial_number", "serial number is required")
+        merged = {name: getattr(self, name) for name in FIELDS} | values
+        moved = "customer_id" in values and values["customer_id"] != self.customer_id
+        if moved and "contact_id" not in values:
+            merged["contact_id"] = None  # the old customer's person is not the new one's
+        unit = replace(self, **merged)
         unit._check()
         return unit
 

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import RowMapping, Select, and_, literal, select, tuple_
+from sqlalchemy import RowMapping, Select, and_, func, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -52,7 +52,7 @@ class Links:
 
 def _to_equipment(row: RowMapping) -> Equipment:
     return Equipment(**{name: row[name] for name in STORED_FIELDS}, created_at=row["created_at"],
-                     updated_at=row["updated_at"])  # fmt: skip
+                     updated_at=row["updated_at"], version=row["version"])  # fmt: skip
 
 
 def _to_view(row: RowMapping) -> EquipmentView:
@@ -109,6 +109,19 @@ async def add(conn: AsyncConnection, unit: Equipment) -> None:
     """Insert the equipment; the database sets its timestamps."""
     values = {name: getattr(unit, name) for name in STORED_FIELDS}
     await conn.execute(equipment.insert().values(values))
+
+
+async def update(conn: AsyncConnection, unit: Equipment, *, expected_version: int) -> bool:
+    """Store the unit's fields and bump its version, if it is still at `expected_version`.
+    False when it is not (someone changed it meanwhile)."""
+    values = {name: getattr(unit, name) for name in STORED_FIELDS if name != "id"}
+    statement = (
+        equipment.update()
+        .where(equipment.c.id == unit.id, equipment.c.version == expected_version)
+        .values(**values, version=equipment.c.version + 1, updated_at=func.now())
+        .returning(equipment.c.id)
+    )
+    return (await conn.execute(statement)).first() is not None
 
 
 async def get_view(conn: AsyncConnection, equipment_id: UUID) -> EquipmentView | None:

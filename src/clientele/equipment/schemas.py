@@ -43,6 +43,27 @@ class EquipmentCreate(BaseModel):
     installed_at: date | None = None
 
 
+class EquipmentUpdate(BaseModel):
+    """The fields to change. `customer_id` assigns the unit to a customer, `null` returns it to
+    stock (its contact person goes with it unless `contact_id` is sent too)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"customer_id": EXAMPLE["customer_id"]}, {"customer_id": None}]
+        },
+    )
+
+    serial_number: SerialNumber | None = None
+    model: Text255 | None = None
+    manufacturer: Text255 | None = None
+    customer_id: UUID | None = None
+    contact_id: UUID | None = None
+    installation_city: Text100 | None = None
+    installation_state: Text100 | None = None
+    installed_at: date | None = None
+
+
 class ContactSummaryRead(BaseModel):
     """The contact person as stored on the customer now (not a copy)."""
 
@@ -69,6 +90,7 @@ class EquipmentRead(BaseModel):
     installation_state: str | None
     installed_at: date | None
     in_stock: bool
+    version: int = Field(description="Also sent as the `ETag`; send it back in `If-Match`.")
     created_at: datetime
     updated_at: datetime
     customer: CustomerSummaryRead | None

@@ -8,7 +8,7 @@ from uuid import UUID
 from clientele.equipment import repository
 from clientele.equipment.domain import Equipment, check_links
 from clientele.equipment.repository import EquipmentFilters, EquipmentView
-from clientele.errors import NotFound
+from clientele.errors import NotFound, StaleEquipment
 from clientele.pagination import Cursor
 from clientele.tickets.repository import customer_exists
 from clientele.uow import UnitOfWork
@@ -35,6 +35,42 @@ async def create_equipment(uow: UnitOfWork, *, values: Mapping[str, Any]) -> Equ
         )
         await repository.add(conn, unit)
         view = await repository.get_view(conn, unit.id)
+        assert view is not None
+        await uow.commit()
+    return view
+
+
+async def update_equipment(
+    uow: UnitOfWork, *, equipment_id: UUID, values: Mapping[str, Any], expected_version: int | None
+) -> EquipmentView:
+    """Change the fields in `values`: assign the unit to a customer (`customer_id`), return it
+    to stock (`customer_id` None), change its contact person or details. The trigger of
+    revision 0011 records the change in `equipment_versions` with the unit of work's actor.
+
+    Raises NotFound, StaleVersion (If-Match names an older version), InvalidValue (a field, an
+    unknown or merged customer, a contact person who is not that customer's).
+    """
+    async with uow:
+        conn = uow.connection
+        current = await repository.get_view(conn, equipment_id)
+        if current is None:
+            raise NotFound(f"no equipment with id {equipment_id}")
+        unit = current.equipment
+        if expected_version is not None and unit.version != expected_version:
+            raise StaleEquipment(unit.version)
+        changed = unit.changed(**values)
+        links = await repository.load_links(conn, changed.customer_id, changed.contact_id)
+        check_links(
+            changed,
+            customer_found=links.customer_found,
+            merged_into_id=links.merged_into_id,
+            contact_owner=links.contact_owner,
+        )
+        if changed == unit:
+            return current  # nothing to write, nothing recorded
+        if not await repository.update(conn, changed, expected_version=unit.version):
+            raise StaleEquipment(unit.version + 1)
+        view = await repository.get_view(conn, equipment_id)
         assert view is not None
         await uow.commit()
     return view

@@ -9,12 +9,13 @@ import binascii
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
 from clientele.errors import InvalidValue
+from clientele.tickets.period import IST
 
 
 class Operation(StrEnum):
@@ -53,18 +54,31 @@ _RFC3339 = re.compile(
 )
 
 
-def parse_as_of(value: str) -> datetime:
-    """An RFC 3339 time with its offset. Raises InvalidValue (field `as_of`) otherwise.
+_LOCAL_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+AS_OF_HELP = (
+    "an RFC 3339 time (2026-01-31T18:30:00+05:30), a local time in IST (2026-01-31T18:30) "
+    "or a day (2026-01-31: the end of that day in IST)"
+)
 
-    A time without an offset is refused rather than guessed: it means a different instant in
-    Mumbai and on a UTC server.
+
+def parse_as_of(value: str) -> datetime:
+    """An as-of time: RFC 3339 with its offset; a time without an offset, read in IST (India
+    has one time zone, and the people asking are there); or a day, meaning the end of that day
+    in IST ("as it was on 31 January"). Raises InvalidValue (field `as_of`) otherwise.
     """
     text = value.strip()
+    try:
+        if _DAY.match(text):
+            day = date.fromisoformat(text)
+            return datetime.combine(day, time(23, 59, 59, 999999), IST)
+        if _LOCAL_TIME.match(text):
+            return datetime.fromisoformat(text.replace("t", "T")).replace(tzinfo=IST)
+    except ValueError as exc:
+        raise InvalidValue("as_of", "not a real calendar time") from exc
     match = _RFC3339.match(text)
     if match is None:
-        raise InvalidValue(
-            "as_of", "must be an RFC 3339 time with an offset, e.g. 2026-01-31T18:30:00+05:30"
-        )
+        raise InvalidValue("as_of", f"must be {AS_OF_HELP}")
     fraction = match.group(1)
     if fraction is not None and len(fraction) > 7:
         # PostgreSQL keeps microseconds; finer digits are truncated, not rounded.

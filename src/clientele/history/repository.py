@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ARRAY, RowMapping, Text, func, literal_column, select, text
+from sqlalchemy import ARRAY, RowMapping, Text, func, literal_column, or_, select, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -17,7 +18,13 @@ from clientele.customers.domain import (
     Customer,
 )
 from clientele.customers.repository import row_to_customer
-from clientele.history.domain import ContactVersion, Operation, Source, Version
+from clientele.history.domain import (
+    BOOKKEEPING_FIELDS,
+    ContactVersion,
+    Operation,
+    Source,
+    Version,
+)
 from clientele.tables import customer_contact_versions, customer_versions
 
 # One indexed statement: the exclusion constraint's GiST index on (customer_id, valid) finds the
@@ -64,6 +71,18 @@ def _to_version(row: RowMapping) -> Version:
     )
 
 
+def _not_a_rerecording(row: Any, previous: Any) -> Any:
+    """False for a version that records the state before it again: the same `version` and
+    every other field equal (the legacy migration's insert after the backdated history of the
+    same state). Listing it would show an entry that changed nothing."""
+    bookkeeping = postgresql.array(sorted(BOOKKEEPING_FIELDS), type_=Text)
+    return or_(
+        previous.is_(None),
+        row.op("->")("version").is_distinct_from(previous.op("->")("version")),
+        row.op("-")(bookkeeping).is_distinct_from(previous.op("-")(bookkeeping)),
+    )
+
+
 async def versions_page(
     conn: AsyncConnection, customer_id: UUID, *, before: datetime | None, limit: int | None
 ) -> list[tuple[Version, Mapping[str, Any] | None]]:
@@ -91,7 +110,11 @@ async def versions_page(
         .where(v.c.customer_id == customer_id)
         .subquery()
     )
-    statement = select(numbered).order_by(numbered.c.valid_from.desc())
+    statement = (
+        select(numbered)
+        .where(_not_a_rerecording(numbered.c.row_data, numbered.c.previous_row))
+        .order_by(numbered.c.valid_from.desc())
+    )
     if limit is not None:
         statement = statement.limit(limit)
     if before is not None:

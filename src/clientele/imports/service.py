@@ -14,10 +14,11 @@ from clientele.audit import repository as audit
 from clientele.audit import trail
 from clientele.auth.domain import Actor
 from clientele.customers.domain import Customer, CustomerStatus
-from clientele.customers.search import normalize_name_query
 from clientele.errors import Conflict, InvalidValue
 from clientele.imports import repository
 from clientele.imports.csv_format import validate_row
+from clientele.names.fold import words
+from clientele.names.vocabulary import GENERIC_WORDS, HONORIFICS, LEGAL_WORDS
 from clientele.uow import UnitOfWork
 
 # token_set_ratio (0-100) of the distinctive words of a row's name and of the name of the
@@ -29,50 +30,8 @@ from clientele.uow import UnitOfWork
 # "Shree Clinic" / "Shri Clinic" 67, "Fortis Hospital" / "Apollo Hospital" 17,
 # "City Diagnostics" / "Sunrise Multispeciality Hospital" 18.
 SAME_CUSTOMER_SCORE = 60.0
-GENERIC_WORDS = frozenset(
-    [
-        "hospital",
-        "hospitals",
-        "clinic",
-        "clinics",
-        "diagnostics",
-        "centre",
-        "centres",
-        "nursing",
-        "home",
-        "lab",
-        "labs",
-        "laboratory",
-        "laboratories",
-        "private",
-        "limited",
-        "and",
-        "the",
-        "of",
-        "dr",
-        "multispeciality",
-        "multispecialty",
-        "speciality",
-        "specialty",
-        "super",
-        "medical",
-        "healthcare",
-        "health",
-        "care",
-        "institute",
-        "sciences",
-        "research",
-        "trust",
-        "pathology",
-        "imaging",
-        "scans",
-        "dental",
-        "eye",
-        "children",
-        "maternity",
-        "general",
-    ]
-)
+# Words that say nothing about which customer a name means (clientele.names).
+_NOT_DISTINCTIVE = GENERIC_WORDS | LEGAL_WORDS | HONORIFICS
 
 Progress = Callable[[str, int], None]
 
@@ -122,9 +81,9 @@ def _no_progress(stage: str, n: int) -> None:
 def name_score(a: str, b: str) -> float:
     """How strongly two customer names agree (0-100): their distinctive words compared after
     expanding abbreviations (all words when one name has only generic ones)."""
-    full_a, full_b = normalize_name_query(a), normalize_name_query(b)
-    core_a = " ".join(w for w in full_a.split() if w not in GENERIC_WORDS)
-    core_b = " ".join(w for w in full_b.split() if w not in GENERIC_WORDS)
+    full_a, full_b = " ".join(words(a)), " ".join(words(b))
+    core_a = " ".join(w for w in words(a) if w not in _NOT_DISTINCTIVE)
+    core_b = " ".join(w for w in words(b) if w not in _NOT_DISTINCTIVE)
     if not core_a or not core_b:
         core_a, core_b = full_a, full_b
     return float(token_set_ratio(core_a, core_b))

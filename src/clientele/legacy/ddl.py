@@ -565,6 +565,39 @@ def index_steps() -> list[Step]:
     return steps
 
 
+# The sweep for tickets still unlinked after the ticket pass reads them through this partial
+# index (a handful of rows) instead of scanning every ticket per batch; built CONCURRENTLY just
+# before the sweep (by then nearly every ticket is linked, so it is tiny) and dropped after it.
+SWEEP_INDEX = "ix_legacy_service_tickets_unlinked"
+
+
+def sweep_index_step() -> Step:
+    """The unlinked-tickets partial index, built CONCURRENTLY (an invalid leftover rebuilt);
+    not when the target index on the ticket's customer exists (a rerun: that one serves)."""
+    guard = (
+        f"SELECT (to_regclass('{SWEEP_INDEX}') IS NULL OR EXISTS (SELECT FROM pg_index"
+        f" WHERE indexrelid = to_regclass('{SWEEP_INDEX}') AND NOT indisvalid))"
+        " AND to_regclass('ix_service_tickets_customer_id') IS NULL"
+    )
+    return Step(
+        f"index {SWEEP_INDEX}",
+        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {SWEEP_INDEX} ON service_tickets (id)"
+        f" WHERE {TICKET_REF} IS NULL",
+        guard,
+        concurrent_index=SWEEP_INDEX,
+        slow=True,
+    )
+
+
+def drop_sweep_index_step() -> Step:
+    """Drop the sweep's index (after the sweep, and in rollback and finalize if left over)."""
+    return Step(
+        f"drop index {SWEEP_INDEX}",
+        f"DROP INDEX CONCURRENTLY IF EXISTS {SWEEP_INDEX}",
+        f"SELECT to_regclass('{SWEEP_INDEX}') IS NOT NULL",
+    )
+
+
 def _function_step(sql: str) -> Step:
     """CREATE OR REPLACE FUNCTION, skipped when the same body is already installed."""
     sql = sql.strip()
@@ -657,7 +690,8 @@ def statements_for_lint() -> Iterator[tuple[str, str]]:
     from clientele.legacy.finalize import contract_steps
     from clientele.legacy.rollback import rollback_steps
 
-    for step in expand_steps() + after_backfill_steps():
+    for step in [*expand_steps(), sweep_index_step(), drop_sweep_index_step(),
+                 *after_backfill_steps()]:  # fmt: skip
         yield "migrate", step.sql
     for step in contract_steps(unique_name="service_tickets_ticket_number_key",
                                         equipment_fk_name="service_tickets_equipment_id_fkey"):  # fmt: skip

@@ -208,6 +208,8 @@ def finalize(
         for table, sql in MAPPINGS.items():
             note(f"mapping {table} values")
             counts["mapped"] += _walk(conn, table, sql, f"map_cursor_{table}", batch_size)
+        # Left over only by a migrate interrupted during its sweep and not rerun.
+        ddl.run_step(conn, ddl.drop_sweep_index_step(), timeouts)
         steps = contract_steps(
             unique_name=_constraint_name(
                 conn, "u", "ticket_number", "uq_service_tickets_ticket_number"

@@ -168,10 +168,11 @@ def read_tickets(conn: Conn) -> list[TicketRow]:
 def read_equipment(conn: Conn) -> list[EquipmentRow]:
     """The contact columns of every equipment row."""
     cur = conn.execute(
-        "SELECT id, customer_contact_name, customer_contact_phone, customer_contact_email"
+        "SELECT id, customer_contact_name, customer_contact_phone, customer_contact_email,"
+        " installation_city, installation_state"
         " FROM equipment"
     )
-    return [EquipmentRow(r[0], r[1], r[2], r[3]) for r in cur]
+    return [EquipmentRow(r[0], r[1], r[2], r[3], r[4], r[5]) for r in cur]
 
 
 def read_existing_legacy_ids(conn: Conn) -> dict[str, UUID]:
@@ -567,16 +568,20 @@ def _write_customer_batch(
             batch.arm()
             _review_db_conflict(conn, c, owners[c.primary_phone])
         rows.append((c.id, c.customer_type, c.name, c.primary_phone, c.whatsapp, status, md,
-                     c.created_at))  # fmt: skip
+                     c.created_at, c.city, c.state, max(1, len(c.timeline))))  # fmt: skip
     batch.arm()
+    # `version` is the number of states the tickets show: the backdated history numbers them
+    # 1..n (see _write_history), and the row is the last of them.
     inserted = {
         r[0]
         for r in conn.execute(
             "INSERT INTO customers (id, customer_type, name, primary_phone,"
-            " whatsapp_number, status, tags, metadata, created_at, created_by, updated_by)"
-            " SELECT id, ty, nm, ph, wa, st, '{legacy}', md::jsonb, ca, %s, %s"
+            " whatsapp_number, status, tags, metadata, created_at, created_by, updated_by,"
+            " city, state, version)"
+            " SELECT id, ty, nm, ph, wa, st, '{legacy}', md::jsonb, ca, %s, %s, ci, sa, ve"
             " FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], %s::text[],"
-            " %s::text[], %s::text[], %s::timestamptz[]) AS x(id, ty, nm, ph, wa, st, md, ca)"
+            " %s::text[], %s::text[], %s::timestamptz[], %s::text[], %s::text[], %s::int[])"
+            " AS x(id, ty, nm, ph, wa, st, md, ca, ci, sa, ve)"
             " ON CONFLICT (id) DO NOTHING RETURNING id",
             (ACTOR, ACTOR, *map(list, zip(*rows, strict=True))),
         )
@@ -674,7 +679,7 @@ def _write_history(conn: Conn, customers: Sequence[PlannedCustomer]) -> int:
                     continue  # history must precede the version recorded when it was inserted
                 ids.append(cid)
                 times.append(valid_from)
-                changes.append(json.dumps(state))
+                changes.append(json.dumps({**state, "version": i + 1}))
                 operations.append("insert" if i == 0 else "update")
         if ids:
             conn.execute(
@@ -933,7 +938,9 @@ def _backfill(
         )  # fmt: skip
         report.paced(pacer)
         set_state(conn, "tickets", "done")
+    report.ddl_steps += ddl.run_steps(conn, [ddl.sweep_index_step()], timeouts)
     swept, pacer = sweep_unlinked(conn, batch_size=batch_size)
+    report.ddl_steps += ddl.run_steps(conn, [ddl.drop_sweep_index_step()], timeouts)
     report.tickets_linked += swept
     report.paced(pacer)
     report.contacts_created, report.equipment_linked, pacer = link_equipment(

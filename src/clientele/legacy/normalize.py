@@ -6,11 +6,13 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from clientele.customers.search import ABBREVIATIONS, normalize_legacy_id
+from clientele.customers.search import normalize_legacy_id
+from clientele.names.vocabulary import WORD_MAP
 from clientele.phones import InvalidPhone, normalize_phone
 
-# Words that say nothing about which customer a name means.
-_NOISE = frozenset({"the", "and", "private", "limited", "pvt", "ltd", "m/s", "ms"})
+# Legal forms and "M/s" say nothing about which customer a name means (WORD_MAP has already
+# dropped "the", "and" and spelled out "Pvt", "Ltd").
+_NOISE = frozenset({"private", "limited", "m/s", "ms"})
 _SPACES = re.compile(r"\s+")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -52,7 +54,7 @@ def name_key(raw: str | None) -> str | None:
     chars = [ch if unicodedata.category(ch)[0] in "LMN" else " " for ch in folded]
     words = []
     for word in "".join(chars).split():
-        for part in ABBREVIATIONS.get(word, word).split():
+        for part in WORD_MAP.get(word, word).split():
             if part not in _NOISE:
                 words.append(part)
     return " ".join(words) or None

@@ -13,10 +13,15 @@ Rules (issue 4, rule 7), in order:
    it); otherwise they form id-less customers among themselves, by phone and name alike.
 5. A ticket with no id, no name and no valid phone names nobody: it goes to one placeholder
    customer ("Unidentified legacy customer", inactive) and is listed, not guessed.
-6. A customer's name is its most frequent spelling (ties: most recent), its phone the latest
-   valid one, WhatsApp the latest valid one, `created_at` its first ticket. Phone-less
-   customers and the second holder of a shared phone are stored inactive (the unique index
-   on active phones) and listed for review.
+6. A customer's name is its latest period's most frequent well-written spelling
+   (`canonical_name`: Latin script, Title Case before all-lower or all-upper, ties: most
+   recent; honorifics in another script dropped, every spelling kept as an alias), its phone
+   the latest valid one, WhatsApp the latest valid one, `created_at` its first ticket.
+   Phone-less customers and the second holder of a shared phone are stored inactive (the
+   unique index on active phones) and listed for review.
+7. City and state: the installation place of the equipment the customer's tickets name (each
+   ticket counts once; most frequent, ties: most recent), else of equipment linked to it by
+   its contact phone.
 
 Every iteration is over sorted data, so the same input always gives the same output, and
 customer ids are uuid5 of a stable key, so a re-run recognizes what an earlier run wrote.
@@ -25,7 +30,7 @@ customer ids are uuid5 of a stable key, so a re-run recognizes what an earlier r
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -37,6 +42,7 @@ NAMESPACE = UUID("5b0c0a8e-3f1e-4c47-9c55-0d1c9f6c2a11")
 UNIDENTIFIED_KEY = "unidentified"
 UNIDENTIFIED_NAME = "Unidentified legacy customer"
 NAME_AGREEMENT = 90.0
+LATIN_EXTENDED_END = 0x24F  # letters above U+024F belong to other scripts
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +66,8 @@ class EquipmentRow:
     contact_name: str | None
     contact_phone: str | None
     contact_email: str | None
+    city: str | None = None
+    state: str | None = None
 
 
 @dataclass(slots=True)
@@ -82,6 +90,11 @@ class PlannedCustomer:
     timeline: list[tuple[datetime, dict[str, Any]]]
     placeholder: bool = False
     type_guessed: bool = True
+    # Where the customer's equipment is installed (the legacy data has no customer address).
+    city: str | None = None
+    state: str | None = None
+    # (equipment id, ticket time) of each of its tickets that names a unit.
+    ticket_equipment: list[tuple[UUID, tuple[datetime, UUID]]] = field(default_factory=list)
 
     def metadata(self) -> dict[str, Any]:
         """What goes into `customers.metadata.legacy`: every spelling and number typed."""
@@ -192,6 +205,53 @@ def _most_frequent(names: Iterable[tuple[str, tuple[datetime, UUID]]]) -> str | 
     if not counts:
         return None
     return max(counts, key=lambda n: (counts[n], latest[n], n))
+
+
+def _has_other_script(word: str) -> bool:
+    """A letter outside the Latin script (Devanagari, Tamil...)."""
+    return any(ch.isalpha() and ord(ch) > LATIN_EXTENDED_END for ch in word)
+
+
+def _latin_form(name: str) -> str | None:
+    """The name without its words in another script (e.g. an honorific "डॉ."), when Latin
+    words remain; None for a name with no Latin word."""
+    words = [w for w in name.split() if not _has_other_script(w)]
+    if len(words) == len(name.split()):
+        return name
+    if not any(ch.isalpha() for w in words for ch in w):
+        return None
+    return " ".join(words)
+
+
+def _casing(name: str) -> int:
+    """2 for mixed case (Title Case, "Dr. Rao's Clinic"), 1 for all-upper or all-lower."""
+    letters = [ch for ch in name if ch.isalpha()]
+    if any(ch.isupper() for ch in letters) and any(ch.islower() for ch in letters):
+        return 2
+    return 1
+
+
+def canonical_name(names: Iterable[tuple[str, tuple[datetime, UUID]]]) -> str | None:
+    """The name to store among the spellings typed (with when each was typed).
+
+    Spellings written wholly in Latin script compete first: well-cased ones (mixed case)
+    before all-lower or all-upper, then the most frequent, then the most recent. Without one,
+    a spelling with words in another script counts for its Latin words (an honorific "डॉ."
+    is dropped); a customer whose every spelling is in another script keeps its most frequent.
+    A name only ever typed in lower case gets capital initials.
+    """
+    typed = list(names)
+    candidates = [(name, when) for name, when in typed if _latin_form(name) == name]
+    if not candidates:
+        candidates = [(form, when) for name, when in typed if (form := _latin_form(name))]
+    if not candidates:
+        return _most_frequent(typed)
+    best_casing = max(_casing(name) for name, _ in candidates)
+    chosen = _most_frequent((n, when) for n, when in candidates if _casing(n) == best_casing)
+    if chosen is not None and chosen.islower():
+        # Only ever typed in lower case: capitalize each word (the typed form stays an alias).
+        chosen = " ".join(word[:1].upper() + word[1:] for word in chosen.split(" "))
+    return chosen
 
 
 def _normalize(rows: Iterable[TicketRow]) -> list[_Norm]:
@@ -387,9 +447,11 @@ def resolve(
     _assign_phones(customers, reviews)
 
     ticket_customer = {t: c.key for c in customers for t in c.ticket_ids}
+    equipment = list(equipment)
     eq_customer, eq_contact, contacts = _link_equipment(
-        list(equipment), clusters, ticket_customer, phone_index, reviews
+        equipment, clusters, ticket_customer, phone_index, reviews
     )
+    _place_customers(customers, equipment, eq_customer)
     reviews.sort(key=lambda r: r.dedupe_key)
     return Resolution(
         customers=customers,
@@ -425,8 +487,12 @@ def _build(
             legacy_ids[m.lid] = m.row.legacy_id
     held = sorted(lid for lid in legacy_ids if lid in existing)
     customer_id = existing[held[0]] if held else uuid5(NAMESPACE, ckey)
-    name = _most_frequent((m.name, m.sort_key) for m in members if m.name)
     phones = [m.phone for m in members if m.phone]
+    history = [] if placeholder else _timeline(members, use_whatsapp=not phones)
+    # The name now is the latest state's: a customer renamed along with a new number is known
+    # by its new name, however often the old one was typed.
+    name = history[-1][1].get("name") if history else None
+    name = name or canonical_name((m.name, m.sort_key) for m in members if m.name)
     whatsapps = [m.whatsapp for m in members if m.whatsapp]
     primary = phones[-1] if phones else (whatsapps[-1] if whatsapps else None)
     raw_phones = sorted(
@@ -480,7 +546,10 @@ def _build(
         aliases=sorted({m.name for m in members if m.name}),
         raw_phones=raw_phones,
         ticket_ids=[m.row.id for m in members],
-        timeline=[] if placeholder else _timeline(members, use_whatsapp=not phones),
+        ticket_equipment=[
+            (m.row.equipment_id, m.sort_key) for m in members if m.row.equipment_id is not None
+        ],
+        timeline=history,
         placeholder=placeholder,
     )
 
@@ -503,13 +572,20 @@ def _timeline(members: list[_Norm], *, use_whatsapp: bool) -> list[tuple[datetim
         segments[-1][2].append(m)
     states: list[tuple[datetime, dict[str, Any]]] = []
     for start, number, seg in segments:
-        name = _most_frequent((m.name, m.sort_key) for m in seg if m.name)
+        name = canonical_name((m.name, m.sort_key) for m in seg if m.name)
         state: dict[str, Any] = {"primary_phone": number}
         if name is not None:
             state["name"] = name[:500]
         if states and states[-1][0] >= start:
             continue  # two segments starting at one instant: keep the first
         states.append((start, state))
+    # Spelling noise is not history: a period whose name means the latest one is written the
+    # latest way ("HELIX BIOMEDICAL LTD" then "Helix Biomedical Ltd" is one name).
+    latest = next((state["name"] for _, state in reversed(states) if "name" in state), None)
+    latest_key = normalize.name_key(latest)
+    for _, state in states:
+        if "name" in state and names_agree(normalize.name_key(state["name"]), latest_key):
+            state["name"] = latest
     return states
 
 
@@ -607,3 +683,42 @@ def _link_equipment(
         contacts.setdefault(contact_id, PlannedContact(contact_id, owner, person, number, mail))
         contact_of[e.id] = contact_id
     return links, contact_of, sorted(contacts.values(), key=lambda c: c.id)
+
+
+def _place_customers(
+    customers: list[PlannedCustomer],
+    equipment: list[EquipmentRow],
+    equipment_customer: Mapping[UUID, str],
+) -> None:
+    """City and state from where the customer's equipment is installed (rule 7).
+
+    Each ticket that names a unit votes for the unit's place once, at the ticket's time; a unit
+    linked by its contact phone alone votes once, older than any ticket. The state is the one
+    most often typed with the chosen city.
+    """
+    places = {
+        e.id: (city, normalize.clean_text(e.state))
+        for e in equipment
+        if (city := normalize.clean_text(e.city)) is not None
+    }
+    if not places:
+        return
+    floor = datetime.min.replace(tzinfo=UTC)
+    for c in customers:
+        if c.placeholder:
+            continue
+        votes: list[tuple[tuple[str, str | None], tuple[datetime, UUID]]] = [
+            (places[eid], when) for eid, when in c.ticket_equipment if eid in places
+        ]
+        if not votes:
+            votes = [
+                (places[eid], (floor, eid))
+                for eid, key in sorted(equipment_customer.items())
+                if key == c.key and eid in places
+            ]
+        city = _most_frequent((place[0], when) for place, when in votes)
+        if city is None:
+            continue
+        c.city = city[:100]
+        state = _most_frequent((p[1], when) for p, when in votes if p[0] == city and p[1])
+        c.state = state[:100] if state else None

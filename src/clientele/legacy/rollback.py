@@ -51,6 +51,7 @@ def rollback_steps() -> list[ddl.Step]:
         for table in ddl.LEGACY_TABLES
         for name, _ in ddl.target_indexes(table)
     ]
+    steps.append(ddl.drop_sweep_index_step())
     steps += [
         ddl.Step("drop service_tickets.customer_ref",
                  f"ALTER TABLE service_tickets DROP COLUMN IF EXISTS {ddl.TICKET_REF}"),

@@ -220,6 +220,9 @@ async def erase_customer_row(conn: AsyncConnection, subject: Subject) -> int:
         "updated_by": subject.actor,
         "updated_at": func.now(),
     }
+    # The event trigger (revision 0007) then emits `customer.erased` naming the fields, and
+    # contact/ticket events of this transaction carry field names only, never the values.
+    await conn.execute(text("SELECT set_config('clientele.event_type', 'customer.erased', true)"))
     result = await conn.execute(
         update(customers).where(customers.c.id == subject.customer_id).values(values)
     )
@@ -480,6 +483,35 @@ async def erase_search_vocabulary(conn: AsyncConnection, subject: Subject) -> in
     return removed.rowcount
 
 
+# Change events (issue 17) keep old and new values for the retention period: an erasure keeps
+# each event (ids, types, order) but leaves only the names of the fields that changed.
+_SCRUB_EVENTS = """
+UPDATE change_events e
+   SET data = jsonb_build_object('fields', (SELECT coalesce(jsonb_agg(k ORDER BY k), '[]'::jsonb)
+                                              FROM jsonb_object_keys(e.data -> 'changes') AS k))
+              || CASE WHEN e.data ? 'merge' THEN jsonb_build_object('merge', e.data -> 'merge')
+                      ELSE '{}'::jsonb END
+ WHERE e.data ? 'changes' AND (:where:)
+"""
+
+
+async def erase_change_events(conn: AsyncConnection, subject: Subject) -> int:
+    """Events of the customer (and of its contacts), and the merge fills it gave a survivor:
+    their values go, the names of the changed fields stay."""
+    if subject.whole_customer:
+        where = (
+            "e.customer_id = :customer OR (e.source = 'merge' AND e.customer_id IN"
+            " (SELECT survivor_id FROM merges WHERE :customer = ANY (duplicate_ids)))"
+        )
+    else:
+        where = "e.entity_type = 'contact' AND e.entity_id = ANY (:contacts)"
+    result = await conn.execute(
+        text(_SCRUB_EVENTS.replace(":where:", where)),
+        {"customer": subject.customer_id, "contacts": list(subject.contact_ids)},
+    )
+    return result.rowcount
+
+
 CUSTOMER_ERASERS: tuple[tuple[str, Eraser], ...] = (
     ("customers", erase_customer_row),
     ("customer_versions", erase_customer_versions),
@@ -495,8 +527,7 @@ CUSTOMER_ERASERS: tuple[tuple[str, Eraser], ...] = (
     ("idempotency_keys", erase_idempotency_records),
     ("audit_events", erase_audit_payloads),
     ("search_vocabulary", erase_search_vocabulary),
-    # After issue 17 (events outbox) lands: ("events", erase_events), which scrubs the payloads
-    # of events naming the subject, then emits `customer.erased` (see docs/privacy.md).
+    ("change_events", erase_change_events),  # the erasure's own event names fields only
 )
 
 CONTACT_ERASERS: tuple[tuple[str, Eraser], ...] = (
@@ -506,6 +537,7 @@ CONTACT_ERASERS: tuple[tuple[str, Eraser], ...] = (
     ("legacy_review_items", erase_review_items),
     ("idempotency_keys", erase_idempotency_records),
     ("audit_events", erase_audit_payloads),
+    ("change_events", erase_change_events),
 )
 
 

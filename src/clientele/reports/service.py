@@ -7,6 +7,7 @@ from uuid import UUID
 from clientele.audit import trail
 from clientele.reports import repository
 from clientele.reports.repository import (
+    CounterDrift,
     CustomerTickets,
     Period,
     Place,
@@ -87,3 +88,19 @@ async def open_tickets_by_tier(
         uow,
     ):
         return await repository.open_tickets_by_tier(uow.connection)
+
+
+async def check_counters(uow: UnitOfWork) -> CounterDrift:
+    """How far the kept ticket counters and monthly rollup are from a recount (reads only)."""
+    async with uow:
+        return await repository.counter_drift(uow.connection)
+
+
+async def repair_counters(uow: UnitOfWork) -> CounterDrift:
+    """Recount and rewrite the kept counters and rollup where they differ; what differed.
+
+    Ticket writers wait until the repair commits (a SHARE lock on service_tickets)."""
+    async with uow:
+        drift = await repository.repair_counters(uow.connection)
+        await uow.commit()
+        return drift

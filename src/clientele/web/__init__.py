@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from clientele.web.records import router as records_router
 from clientele.web.render import is_htmx, render
 from clientele.web.routes import router
 from clientele.web.security import SecurityHeaders
@@ -52,6 +53,7 @@ async def _bad_form(request: Request, exc: Exception) -> HTMLResponse:
 def install_web(app: FastAPI) -> None:
     """Add the web UI to the app: its pages, /static, error pages and security headers."""
     app.include_router(router)
+    app.include_router(records_router)  # contacts and equipment on the customer page
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(LoginRequired, _login_required)
     app.add_exception_handler(NotAllowed, _not_allowed)

@@ -3,7 +3,7 @@
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -31,19 +31,9 @@ def picker_value(moment: datetime) -> str:
 
 
 def parse_picker(value: str) -> datetime:
-    """An as-of time from the page: the picker's local value, which the page labels IST, or an
-    RFC 3339 time with an offset (the timeline's links). Raises InvalidValue (`as_of`)."""
-    text = value.strip()
-    for pattern in ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
-        try:
-            naive = datetime.strptime(text, pattern)  # naive on purpose: IST is attached below
-        except ValueError:
-            continue
-        if pattern == "%Y-%m-%d":
-            # A date alone means the end of that day in IST: "as it was on 5 March".
-            naive = datetime.combine(naive.date(), time(23, 59, 59, 999999))
-        return naive.replace(tzinfo=IST)
-    return parse_as_of(text)
+    """An as-of time from the page: the picker's local value, which the page labels IST, a
+    day, or an RFC 3339 time with an offset (the timeline's links). Raises InvalidValue."""
+    return parse_as_of(value)
 
 
 def phone(value: str | None) -> str:

@@ -23,7 +23,34 @@ def can(user: User | None, role: str) -> bool:
     return user is not None and user.role.allows(Role(role))
 
 
-TEMPLATES.env.globals.update(can=can)
+# The customer's fields the details card shows, in order, with their labels (the "as of"
+# view compares the same ones).
+DETAIL_FIELDS: tuple[tuple[str, str], ...] = (
+    ("name", "Name"),
+    ("customer_type", "Type"),
+    ("tier", "Tier"),
+    ("primary_phone", "Primary phone"),
+    ("secondary_phone", "Secondary phone"),
+    ("whatsapp_number", "WhatsApp"),
+    ("primary_email", "Email"),
+    ("display_name", "Display name"),
+    ("address_line1", "Address"),
+    ("address_line2", "Address (line 2)"),
+    ("city", "City"),
+    ("state", "State"),
+    ("postal_code", "PIN code"),
+    ("country", "Country"),
+    ("registration_number", "Registration number"),
+    ("tax_id", "Tax id"),
+    ("website", "Website"),
+    ("preferred_language", "Language"),
+    ("preferred_contact_method", "Preferred contact"),
+    ("notes", "Notes"),
+    ("tags", "Tags"),
+    ("status", "Status"),
+    ("blocked_reason", "Blocked because"),
+)
+TEMPLATES.env.globals.update(can=can, detail_fields=DETAIL_FIELDS)
 
 
 def is_htmx(request: Request) -> bool:

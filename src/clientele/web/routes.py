@@ -40,7 +40,7 @@ from clientele.uow import UnitOfWork
 from clientele.web import forms
 from clientele.web.format import IST, bar_chart, parse_picker
 from clientele.web.queries import open_ticket_counts
-from clientele.web.render import is_htmx, render
+from clientele.web.render import DETAIL_FIELDS, is_htmx, render
 from clientele.web.session import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -295,10 +295,16 @@ async def _customer_context(
     if context["as_of"]:
         try:
             moment = parse_picker(context["as_of"])
-            context["past"] = await history_service.get_customer_as_of(
+            past = await history_service.get_customer_as_of(
                 uow, customer_id=customer.id, at=moment, reader=reader
             )
+            context["past"] = past
             context["as_of_moment"] = moment
+            context["differs"] = [
+                label
+                for name, label in DETAIL_FIELDS
+                if getattr(past, name) != getattr(customer, name)
+            ]
         except InvalidValue as exc:
             context["as_of_error"] = exc.detail
         except NotFound:

@@ -24,7 +24,7 @@ Create Date: 2026-12-04
 from alembic import op
 
 revision = "0010"
-down_revision = "0006"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
