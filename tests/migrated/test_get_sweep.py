@@ -67,7 +67,7 @@ def _typical_values(param: dict[str, Any], ids: MigratedIds) -> list[str]:
 def _path_variants(path: str, ids: MigratedIds) -> list[str]:
     variants = [path]
     for name in ("customer_id", "ticket_id", "equipment_id", "organization_id", "contact_id",
-                 "merge_id"):  # fmt: skip
+                 "merge_id", "webhook_id"):  # fmt: skip
         if "{" + name + "}" in path:
             values = ids.for_parameter(name)
             variants = [v.replace("{" + name + "}", value) for v in variants for value in values]

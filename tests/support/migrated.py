@@ -46,6 +46,7 @@ class MigratedIds:
     organization: UUID | None
     contact: UUID | None
     merge: UUID
+    webhook: UUID
     legacy_id: str
 
     def for_parameter(self, name: str) -> list[str]:
@@ -57,6 +58,7 @@ class MigratedIds:
             "organization_id": [str(self.organization)] if self.organization else [],
             "contact_id": [str(self.contact)] if self.contact else [],
             "merge_id": [str(self.merge)],
+            "webhook_id": [str(self.webhook)],
         }
         return pools.get(name, [])
 
@@ -123,13 +125,18 @@ def build(url: str) -> None:
 async def _first_day(
     url: str, headers: dict[str, str], *, blocked: object, survivor: object, duplicate: object
 ) -> None:
-    """An admin blocks one customer and merges a pair, through the API as a person would."""
+    """An admin subscribes a webhook, blocks one customer and merges a pair, through the API as
+    a person would (the block and the merge are then queued deliveries of the webhook)."""
     app = create_app(database_url=url, settings=load_settings())
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(
             transport=transport, base_url="http://test", headers=headers
         ) as client:
+            answer = await client.post(
+                "/api/v1/webhooks", json={"url": "http://127.0.0.1:9/clientele-events"}
+            )
+            assert answer.status_code == 201, answer.text
             answer = await client.post(
                 f"/api/v1/customers/{blocked}/block", json={"reason": "unpaid invoices"}
             )
@@ -138,6 +145,8 @@ async def _first_day(
                 f"/api/v1/customers/{survivor}/merge", json={"duplicate_ids": [str(duplicate)]}
             )
             assert answer.status_code in (200, 201), answer.text
+            answer = await client.get("/api/v1/events", params={"limit": 1})  # sequences them
+            assert answer.status_code == 200, answer.text
 
 
 _AWKWARD = {
@@ -150,6 +159,7 @@ _AWKWARD = {
     "ticket": "SELECT id FROM service_tickets ORDER BY created_at, id",
     "equipment": "SELECT id FROM equipment ORDER BY id",
     "merge": "SELECT id FROM merges",
+    "webhook": "SELECT id FROM webhook_endpoints",
 }
 _OPTIONAL = {
     "organization": "SELECT id FROM organizations ORDER BY id",

@@ -222,31 +222,44 @@ $$;
 CREATE FUNCTION clientele_events_children() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
-    before_row jsonb;
-    after_row jsonb;
-    current_row jsonb;
-    changes jsonb;
     entity text := TG_ARGV[0];
+    kind text := entity || CASE TG_OP WHEN 'INSERT' THEN '.created' WHEN 'DELETE' THEN '.deleted'
+                                      ELSE '.updated' END;
+    erasing boolean := current_setting('clientele.event_type', true) = 'customer.erased';
+    written refcursor;
+    item record;
+    changes jsonb;
 BEGIN
-    IF TG_OP <> 'INSERT' THEN
-        before_row := to_jsonb(OLD);
+    -- A statement's rows in customer order: every writer then locks the per-customer counters
+    -- in the same order, so bulk writes touching the same customers in opposite orders cannot
+    -- deadlock (row triggers took them in each statement's own row order).
+    IF TG_OP = 'INSERT' THEN
+        OPEN written FOR SELECT NULL::jsonb AS before_row, to_jsonb(n) AS after_row,
+                                n.customer_id, n.id
+                           FROM new_rows n ORDER BY n.customer_id, n.id;
+    ELSIF TG_OP = 'DELETE' THEN
+        OPEN written FOR SELECT to_jsonb(o) AS before_row, NULL::jsonb AS after_row,
+                                o.customer_id, o.id
+                           FROM old_rows o ORDER BY o.customer_id, o.id;
+    ELSE
+        OPEN written FOR SELECT to_jsonb(o) AS before_row, to_jsonb(n) AS after_row,
+                                n.customer_id, n.id
+                           FROM old_rows o JOIN new_rows n ON n.id = o.id
+                          ORDER BY n.customer_id, n.id;
     END IF;
-    IF TG_OP <> 'DELETE' THEN
-        after_row := to_jsonb(NEW);
-    END IF;
-    current_row := coalesce(after_row, before_row);
-    changes := clientele_event_changes(before_row, after_row, '{id,created_at,updated_at,created_by}');
-    IF TG_OP = 'UPDATE' AND changes = '{}'::jsonb THEN
-        RETURN NULL;
-    END IF;
-    PERFORM clientele_event_emit(
-        (current_row ->> 'customer_id')::uuid,
-        entity || CASE TG_OP WHEN 'INSERT' THEN '.created' WHEN 'DELETE' THEN '.deleted' ELSE '.updated' END,
-        entity, (current_row ->> 'id')::uuid,
-        CASE WHEN current_setting('clientele.event_type', true) = 'customer.erased'
-             -- an erasure's transaction: which fields changed, never their values
-             THEN jsonb_build_object('fields', (SELECT jsonb_agg(k ORDER BY k) FROM jsonb_object_keys(changes) AS k))
-             ELSE jsonb_build_object('changes', changes) END);
+    LOOP
+        FETCH written INTO item;
+        EXIT WHEN NOT FOUND;
+        changes := clientele_event_changes(item.before_row, item.after_row,
+                                           '{id,created_at,updated_at,created_by}');
+        CONTINUE WHEN TG_OP = 'UPDATE' AND changes = '{}'::jsonb;
+        PERFORM clientele_event_emit(item.customer_id, kind, entity, item.id,
+            CASE WHEN erasing
+                 -- an erasure's transaction: which fields changed, never their values
+                 THEN jsonb_build_object('fields', (SELECT jsonb_agg(k ORDER BY k) FROM jsonb_object_keys(changes) AS k))
+                 ELSE jsonb_build_object('changes', changes) END);
+    END LOOP;
+    CLOSE written;
     RETURN NULL;
 END
 $$;
@@ -296,20 +309,24 @@ CREATE TRIGGER customers_events_update
     AFTER UPDATE ON customers
     FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
     EXECUTE FUNCTION clientele_events_customers();
-CREATE TRIGGER customer_contacts_events_insert_delete
-    AFTER INSERT OR DELETE ON customer_contacts
-    FOR EACH ROW EXECUTE FUNCTION clientele_events_children('contact');
+CREATE TRIGGER customer_contacts_events_insert
+    AFTER INSERT ON customer_contacts REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION clientele_events_children('contact');
 CREATE TRIGGER customer_contacts_events_update
-    AFTER UPDATE ON customer_contacts
-    FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-    EXECUTE FUNCTION clientele_events_children('contact');
-CREATE TRIGGER service_tickets_events_insert_delete
-    AFTER INSERT OR DELETE ON service_tickets
-    FOR EACH ROW EXECUTE FUNCTION clientele_events_children('ticket');
+    AFTER UPDATE ON customer_contacts REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION clientele_events_children('contact');
+CREATE TRIGGER customer_contacts_events_delete
+    AFTER DELETE ON customer_contacts REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION clientele_events_children('contact');
+CREATE TRIGGER service_tickets_events_insert
+    AFTER INSERT ON service_tickets REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION clientele_events_children('ticket');
 CREATE TRIGGER service_tickets_events_update
-    AFTER UPDATE ON service_tickets
-    FOR EACH ROW WHEN (OLD.* IS DISTINCT FROM NEW.*)
-    EXECUTE FUNCTION clientele_events_children('ticket');
+    AFTER UPDATE ON service_tickets REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION clientele_events_children('ticket');
+CREATE TRIGGER service_tickets_events_delete
+    AFTER DELETE ON service_tickets REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION clientele_events_children('ticket');
 CREATE TRIGGER equipment_events
     AFTER INSERT OR UPDATE OR DELETE ON equipment
     FOR EACH ROW EXECUTE FUNCTION clientele_events_equipment();
@@ -366,10 +383,12 @@ $$;
 DOWNGRADE = """
 DROP FUNCTION clientele_events_sequence(integer);
 DROP TRIGGER equipment_events ON equipment;
+DROP TRIGGER service_tickets_events_delete ON service_tickets;
 DROP TRIGGER service_tickets_events_update ON service_tickets;
-DROP TRIGGER service_tickets_events_insert_delete ON service_tickets;
+DROP TRIGGER service_tickets_events_insert ON service_tickets;
+DROP TRIGGER customer_contacts_events_delete ON customer_contacts;
 DROP TRIGGER customer_contacts_events_update ON customer_contacts;
-DROP TRIGGER customer_contacts_events_insert_delete ON customer_contacts;
+DROP TRIGGER customer_contacts_events_insert ON customer_contacts;
 DROP TRIGGER customers_events_update ON customers;
 DROP TRIGGER customers_events_insert_delete ON customers;
 DROP FUNCTION clientele_events_equipment();
