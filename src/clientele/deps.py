@@ -8,6 +8,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from clientele.audit import repository as audit
+from clientele.audit import trail
 from clientele.auth.domain import Actor, Role
 from clientele.auth.service import TokenAuthenticator
 from clientele.errors import DomainError, Forbidden, PreconditionRequired, Unauthenticated
@@ -15,13 +17,15 @@ from clientele.replicas import ReplicaRouter, client_lsn
 from clientele.uow import EngineUnitOfWork, UnitOfWork
 from clientele.validation import ETAG_PATTERN, documented
 
+# The actor of a refused request that named no valid token.
+ANONYMOUS = "anonymous"
+
 _bearer = HTTPBearer(auto_error=False, description="An API token from `clientele tokens create`.")
 
 
-# Scope keys shared with `clientele.transactions.RequestTransactionMiddleware`: the request's
-# own unit-of-work factory (savepoints in the request's transaction), and who is calling.
+# Scope key shared with `clientele.transactions.RequestTransactionMiddleware`: the request's
+# own unit-of-work factory (savepoints in the request's transaction under an Idempotency-Key).
 REQUEST_UOW_FACTORY = "clientele.uow_factory"
-REQUEST_ACTOR = "clientele.actor"
 
 
 async def get_uow(request: Request) -> UnitOfWork:
@@ -31,9 +35,9 @@ async def get_uow(request: Request) -> UnitOfWork:
     thread, and that hop (thread switch, GIL hand-over) cost every request more than the rest
     of the dependencies together (docs/performance.md).
 
-    When the request runs inside a request-wide transaction (an Idempotency-Key, or an admin
-    action to audit), the unit of work is a savepoint in it, so the stored answer and the audit
-    event commit together with the request's writes.
+    When the request runs inside a request-wide transaction (an Idempotency-Key), the unit of
+    work is a savepoint in it, so the stored answer commits together with the request's writes
+    (and the audit events the services write through it).
     """
     factory = request.scope.get(REQUEST_UOW_FACTORY) or request.app.state.uow_factory
     uow: UnitOfWork = factory()
@@ -67,9 +71,7 @@ async def _authenticate(
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthenticated("send `Authorization: Bearer <token>`")
     authenticator: TokenAuthenticator = request.app.state.authenticator
-    actor = await authenticator.authenticate(credentials.credentials)
-    request.scope[REQUEST_ACTOR] = actor  # the audit trail names who acted (or was refused)
-    return actor
+    return await authenticator.authenticate(credentials.credentials)
 
 
 async def current_actor(request: Request, credentials: Credentials) -> Actor:
@@ -77,18 +79,39 @@ async def current_actor(request: Request, credentials: Credentials) -> Actor:
     return await _authenticate(request, credentials)
 
 
+async def audit_refusal(request: Request, *, actor: str, status: int) -> None:
+    """Record an admin operation refused before its service ran (no token, or not an admin),
+    in a transaction of its own: the operation asked for (the route's operation id, never
+    inferred from the URL), its path parameters, and `denied`."""
+    route = request.scope.get("route")
+    await trail.record_alone(
+        request.app.state.uow_factory(),
+        actor=actor,
+        action=getattr(route, "name", None) or "unknown",
+        outcome=audit.outcome_of(status),
+        target={k: str(v) for k, v in request.path_params.items()},
+        status=status,
+    )
+
+
 def _requiring(role: Role) -> object:
     # Authenticates itself rather than through `Depends(current_actor)`: each level of
     # dependencies costs FastAPI about as much per request as the token check itself.
     async def check(request: Request, credentials: Credentials) -> Actor:
-        actor = await _authenticate(request, credentials)
-        if not actor.role.allows(role):
-            raise Forbidden(f"this needs the {role.value} role; your token is {actor.role.value}")
+        actor: Actor | None = None
+        try:
+            actor = await _authenticate(request, credentials)
+            if not actor.role.allows(role):
+                raise Forbidden(
+                    f"this needs the {role.value} role; your token is {actor.role.value}"
+                )
+        except (Unauthenticated, Forbidden) as refusal:
+            if role is Role.ADMIN:  # the audit trail holds admin actions, refused ones too
+                who = actor.label if actor is not None else ANONYMOUS
+                await audit_refusal(request, actor=who, status=refusal.status)
+            raise
         return actor
 
-    # Read by `clientele.audit.routes.required_role`: admin routes are audited by role, in one
-    # place, rather than route by route.
-    check.required_role = role  # type: ignore[attr-defined]
     return Depends(check)
 
 

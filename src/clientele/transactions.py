@@ -1,18 +1,14 @@
-"""Request-wide transactions for POSTs with an Idempotency-Key and for admin actions.
+"""Request-wide transactions for API POSTs with an Idempotency-Key.
 
-A pure ASGI middleware, so no route module changes: it finds the route the request will reach,
-reads the role that route requires from its dependencies, and, when the request carries an
-`Idempotency-Key` or changes something as an admin, runs the whole request in one database
-transaction. The routes' units of work become savepoints in it (`deps.get_uow`), and before it
-commits the middleware adds the stored answer (`clientele.idempotency`) and the audit event
-(`clientele.audit`). So a write, its stored answer and its audit event are durable together or
-not at all; a crash anywhere before the commit leaves nothing, and the retry runs afresh.
-
-Admin reads (report runs, exports, the audit trail) are audited in a transaction of their own
-after the answer, since they write nothing to be consistent with.
+A pure ASGI middleware, so no route module changes: when an API POST carries an
+`Idempotency-Key`, the whole request runs in one database transaction. The routes' units of
+work become savepoints in it (`deps.get_uow`), and before it commits the middleware adds the
+stored answer (`clientele.idempotency`). So a write (with the audit event its service wrote
+through the same unit of work, `clientele.audit.trail`) and its stored answer are durable
+together or not at all; a crash anywhere before the commit leaves nothing, and the retry runs
+afresh. Auditing is not done here: the services do it, so every way in is audited alike.
 """
 
-import json
 import logging
 from datetime import timedelta
 from typing import Any
@@ -23,19 +19,15 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clientele import idempotency
-from clientele.audit import repository as audit
-from clientele.audit.routes import RouteRole, find_route, route_roles
-from clientele.auth.domain import Actor, Role
-from clientele.deps import REQUEST_ACTOR, REQUEST_UOW_FACTORY
+from clientele.auth.domain import Actor
+from clientele.deps import REQUEST_UOW_FACTORY
 from clientele.errors import Unauthenticated
-from clientele.observability import request_id_var
 from clientele.openapi import problem_response
 from clientele.problems import problem
 from clientele.uow import SavepointUnitOfWork, UnitOfWork
 
 log = logging.getLogger(__name__)
 
-_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 _DATABASE_DOWN = (OperationalError, InterfaceError, PoolTimeout)
 
 
@@ -66,46 +58,36 @@ async def _unavailable(send: Send) -> None:
 
 
 class RequestTransactionMiddleware:
-    """Idempotency keys and the audit trail, both in the request's own transaction."""
+    """Idempotency keys: a keyed POST, its stored answer and its writes in one transaction."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._routes: list[RouteRole] | None = None
-
-    def _route(self, scope: Scope) -> RouteRole | None:
-        if self._routes is None:  # the routes are all added before the first request
-            self._routes = route_roles(scope["app"])
-        return find_route(self._routes, scope["method"], scope["path"])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+        key = None
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"].startswith("/api/")
+        ):
+            key = _header(scope, b"idempotency-key")
+        if key is None:
             await self.app(scope, receive, send)
             return
-        route = self._route(scope)
-        audited = route is not None and route.role is Role.ADMIN
-        key = _header(scope, b"idempotency-key") if scope["method"] == "POST" else None
-        if key is None and not audited:
+        if not idempotency.valid_key(key):
+            await _send_problem(
+                send,
+                422,
+                "Invalid Idempotency-Key",
+                "Idempotency-Key must be 1-255 visible ASCII characters, e.g. a UUID",
+                errors=[{"field": "Idempotency-Key", "in": "header", "message": "invalid key"}],
+            )
+            return
+        caller = await self._caller(scope)
+        if caller is None:  # no valid token: the route answers 401; nothing to key on
             await self.app(scope, receive, send)
             return
-        action = f"{scope['method']} {route.path if route else scope['path']}"
-        if key is None and scope["method"] in _SAFE_METHODS:
-            await self._audited_read(scope, receive, send, action)
-            return
-        caller: str | None = None
-        if key is not None:
-            if not idempotency.valid_key(key):
-                await _send_problem(
-                    send,
-                    422,
-                    "Invalid Idempotency-Key",
-                    "Idempotency-Key must be 1-255 visible ASCII characters, e.g. a UUID",
-                    errors=[{"field": "Idempotency-Key", "in": "header", "message": "invalid key"}],
-                )
-                return
-            caller = await self._caller(scope)
-        await self._in_transaction(
-            scope, receive, send, action=action, audited=audited, key=key, caller=caller
-        )
+        await self._in_transaction(scope, receive, send, key=key, caller=caller)
 
     async def _caller(self, scope: Scope) -> str | None:
         """Who is calling, for scoping keys; None when the token is missing or bad (the route
@@ -120,73 +102,18 @@ class RequestTransactionMiddleware:
             return None
         return actor.label
 
-    async def _audit_separately(
-        self, scope: Scope, action: str, status: int | None, outcome: str
-    ) -> None:
-        actor: Actor | None = scope.get(REQUEST_ACTOR)
-        if actor is None:  # no valid token: not attributable; the access log has it
-            return
-        try:
-            async with scope["app"].state.uow_factory() as uow:
-                await self._record(uow, scope, action, status, outcome)
-                await uow.commit()
-        except Exception:
-            log.exception("could not write the audit event for %s", action)
-
-    async def _record(
-        self, uow: UnitOfWork, scope: Scope, action: str, status: int | None, outcome: str
-    ) -> None:
-        actor: Actor = scope[REQUEST_ACTOR]
-        target = json.loads(json.dumps(scope.get("path_params", {}), default=str))
-        await audit.record(
-            uow.connection,
-            actor=actor.label,
-            action=action,
-            outcome=outcome,
-            target=target,
-            status_code=status,
-            request_id=request_id_var.get(),
-        )
-
-    async def _audited_read(self, scope: Scope, receive: Receive, send: Send, action: str) -> None:
-        status: int | None = None
-
-        async def watch(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, watch)
-        except BaseException:
-            await self._audit_separately(scope, action, status, audit.ERROR)
-            raise
-        await self._audit_separately(
-            scope, action, status, audit.outcome_of(status if status is not None else 500)
-        )
-
     async def _in_transaction(
         self,
         scope: Scope,
         receive: Receive,
         send: Send,
         *,
-        action: str,
-        audited: bool,
-        key: str | None,
-        caller: str | None,
+        key: str,
+        caller: str,
     ) -> None:
         state = scope["app"].state
-        if caller is None:
-            key = None  # no valid token: the route answers 401; nothing to key on
-            if not audited:
-                await self.app(scope, receive, send)
-                return
-        body = b""
-        if key is not None:
-            body = await _read_body(receive)
-            receive = _replay(body, receive)
+        body = await _read_body(receive)
+        receive = _replay(body, receive)
         try:
             outer: UnitOfWork = state.uow_factory()
             await outer.__aenter__()
@@ -207,32 +134,30 @@ class RequestTransactionMiddleware:
                     log.warning("could not roll back or release a request's connection")
 
         try:
-            request_hash = b""
-            if key is not None and caller is not None:
-                request_hash = idempotency.fingerprint(
-                    scope["method"],
-                    scope["path"],
-                    scope.get("query_string", b""),
-                    _header(scope, b"content-type") or "",
-                    body,
+            request_hash = idempotency.fingerprint(
+                scope["method"],
+                scope["path"],
+                scope.get("query_string", b""),
+                _header(scope, b"content-type") or "",
+                body,
+            )
+            if not await idempotency.try_lock(outer.connection, caller=caller, key=key):
+                await close()
+                await _send_problem(
+                    send,
+                    409,
+                    "Request in progress",
+                    "a request with this Idempotency-Key is still running; retry shortly",
+                    slug="idempotency-key-in-use",
+                    headers={"Retry-After": "1"},
                 )
-                if not await idempotency.try_lock(outer.connection, caller=caller, key=key):
-                    await close()
-                    await _send_problem(
-                        send,
-                        409,
-                        "Request in progress",
-                        "a request with this Idempotency-Key is still running; retry shortly",
-                        slug="idempotency-key-in-use",
-                        headers={"Retry-After": "1"},
-                    )
-                    return
-                stored = await idempotency.find(outer.connection, caller=caller, key=key)
-                if stored is not None:
-                    await outer.commit()  # keeps the clean-up of expired keys
-                    await close()
-                    await _answer_again(send, stored, request_hash)
-                    return
+                return
+            stored = await idempotency.find(outer.connection, caller=caller, key=key)
+            if stored is not None:
+                await outer.commit()  # keeps the clean-up of expired keys
+                await close()
+                await _answer_again(send, stored, request_hash)
+                return
 
             connection = outer.connection
             scope[REQUEST_UOW_FACTORY] = lambda: SavepointUnitOfWork(connection)
@@ -246,19 +171,15 @@ class RequestTransactionMiddleware:
             except BaseException:
                 app_failed = True
                 await close()
-                if audited:
-                    await self._audit_separately(scope, action, None, audit.ERROR)
                 raise
             start = next(m for m in messages if m["type"] == "http.response.start")
             status: int = start["status"]
             if status >= 500:
                 # Nothing half-written: whatever the request did is rolled back with it.
                 await close()
-                if audited:
-                    await self._audit_separately(scope, action, status, audit.ERROR)
                 await _send_all(send, messages)
                 return
-            if key is not None and caller is not None and 200 <= status < 300:
+            if 200 <= status < 300:
                 await idempotency.save(
                     outer.connection,
                     caller=caller,
@@ -269,8 +190,6 @@ class RequestTransactionMiddleware:
                     body=b"".join(m.get("body", b"") for m in messages[1:]),
                     ttl=timedelta(seconds=state.settings.idempotency_ttl_s),
                 )
-            if audited and scope.get(REQUEST_ACTOR) is not None:
-                await self._record(outer, scope, action, status, audit.outcome_of(status))
             await outer.commit()
         except _DATABASE_DOWN:
             if app_failed:

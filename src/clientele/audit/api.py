@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from clientele.audit import repository
+from clientele.audit import service
 from clientele.deps import Admin, UoW
 from clientele.errors import InvalidValue
 from clientele.openapi import COMMON_ERRORS
@@ -19,10 +19,17 @@ class AuditEventRead(BaseModel):
     id: int
     occurred_at: datetime
     actor: str = Field(description="Who: `token:NAME`, `user:NAME` or `cli:OS-USER`.")
-    action: str = Field(description="What: `METHOD /route/{param}`, or `tokens.revoke` etc.")
-    target: dict[str, Any] = Field(description="The route's path parameters (ids), or names.")
+    action: str = Field(
+        description="What: the use case (`customers.block`, `duplicates.merge`, "
+        "`reports.top_customers`, `tokens.revoke` ...); for an attempt refused before it "
+        "started (no token, or not an admin), the operation asked for (`block_customer`)."
+    )
+    target: dict[str, Any] = Field(description="What it acted on: ids, names, parameters.")
     outcome: str = Field(description="success, denied, failed (refused, nothing written), error.")
-    status_code: int | None
+    status_code: int | None = Field(
+        description="The HTTP status of a refusal (401, 403, 404, 409, 422 ...); null for a "
+        "success or an unexpected error."
+    )
     request_id: str | None = Field(description="Matches `request_id` in the JSON logs.")
 
 
@@ -56,10 +63,9 @@ async def list_audit_events(
     """Every admin action (blocks, activations, merges, imports, exports, report runs, token and
     user management), newest first, including refused and failed attempts."""
     before = _decode(cursor) if cursor else None
-    async with uow:
-        events = await repository.list_events(
-            uow.connection, limit=limit + 1, before_id=before, actor=by
-        )
+    events = await service.list_events(
+        uow, actor=actor.label, limit=limit + 1, before_id=before, by=by
+    )
     page = events[:limit]
     more = len(events) > limit
     return AuditPageRead(

@@ -11,6 +11,7 @@ from rich.progress import Progress
 from rich.table import Table
 
 from clientele.cli.common import DataDir, cli_actor, current_database, err, run_with_uow
+from clientele.customers import cli as customers_cli
 from clientele.customers.domain import CustomerFilters, CustomerStatus, CustomerType
 from clientele.errors import DomainError
 from clientele.imports.csv_format import read_rows
@@ -18,7 +19,8 @@ from clientele.imports.export import export_customers
 from clientele.imports.service import ImportReport, import_customers
 from clientele.uow import UnitOfWork
 
-app = typer.Typer(help="Customers in and out as CSV.", no_args_is_help=True)
+app = typer.Typer(help="Customers: CSV in and out, block, activate.", no_args_is_help=True)
+app.add_typer(customers_cli.app)  # block, activate
 
 
 def _write_report(report: ImportReport, path: Path) -> None:
@@ -103,7 +105,7 @@ def customers_import(
 async def _export(uow: UnitOfWork, filters: CustomerFilters, out: TextIO) -> int:
     """Write the CSV to OUT; the number of customers (lines after the header)."""
     lines = 0
-    async for chunk in export_customers(uow, filters=filters):
+    async for chunk in export_customers(uow, filters=filters, actor=cli_actor().label):
         out.write(chunk)
         lines += chunk.count("\r\n")
     return max(lines - 1, 0)

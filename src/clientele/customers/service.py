@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from clientele import metrics
+from clientele.audit import trail
 from clientele.auth.domain import Actor
 from clientele.callerid import repository as callerid
 from clientele.customers import repository
@@ -106,20 +107,34 @@ async def block_customer(
     expected_version: int | None,
     actor: Actor,
 ) -> Customer:
-    """Block a customer. Raises NotFound, StaleVersion, AlreadyBlocked, InvalidValue."""
-    async with uow:
+    """Block a customer (audited, refusals too). Raises NotFound, StaleVersion, AlreadyBlocked,
+    InvalidValue."""
+    target = {"customer_id": str(customer_id)}
+    async with (
+        trail.attempt(uow, actor=actor.label, action="customers.block", target=target) as attempt,
+        uow,
+    ):
         customer = await _load_at_version(uow, customer_id, expected_version)
         customer.block(reason, actor=actor.label)
+        await attempt.succeeded()
         return await _store(uow, customer, actor=actor)
 
 
 async def activate_customer(
     uow: UnitOfWork, *, customer_id: UUID, expected_version: int | None, actor: Actor
 ) -> Customer:
-    """Activate a customer. Raises NotFound, StaleVersion, AlreadyActive, DuplicatePhone."""
-    async with uow:
+    """Activate a customer (audited, refusals too). Raises NotFound, StaleVersion, AlreadyActive,
+    DuplicatePhone."""
+    target = {"customer_id": str(customer_id)}
+    async with (
+        trail.attempt(
+            uow, actor=actor.label, action="customers.activate", target=target
+        ) as attempt,
+        uow,
+    ):
         customer = await _load_at_version(uow, customer_id, expected_version)
         customer.activate(actor=actor.label)
+        await attempt.succeeded()
         return await _store(uow, customer, actor=actor)
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from clientele.audit import trail
 from clientele.auth.domain import Actor
 from clientele.customers.domain import Customer
 from clientele.duplicates import repository
@@ -282,8 +283,14 @@ async def dismiss(uow: UnitOfWork, *, item_id: str, actor: Actor) -> None:
 
     Raises NotFound, AlreadyDecided. A dismissed pair is never reopened by a rescan.
     """
-    kind, number = parse_public_id(item_id)
-    async with uow:
+    target = {"item_id": item_id}
+    async with (
+        trail.attempt(
+            uow, actor=actor.label, action="duplicates.dismiss", target=target
+        ) as attempt,
+        uow,
+    ):
+        kind, number = parse_public_id(item_id)
         await uow.set_actor(actor.label)
         if kind == "scan":
             previous = await repository.dismiss_group(uow.connection, number, actor=actor.label)
@@ -295,6 +302,7 @@ async def dismiss(uow: UnitOfWork, *, item_id: str, actor: Actor) -> None:
             raise NotFound(f"no duplicates item {item_id}")
         if previous != "open":
             raise AlreadyDecided(f"{item_id} is already {previous}", decided=previous)
+        await attempt.succeeded()
         await uow.commit()
 
 
@@ -459,13 +467,21 @@ async def merge(
     second sees the first's result. Raises InvalidValue, NotFound, MergeRefused.
     """
     duplicates = list(dict.fromkeys(duplicate_ids))
-    if not duplicates:
-        raise InvalidValue("duplicate_ids", "name at least one duplicate")
-    if len(duplicates) > MAX_MERGE:
-        raise InvalidValue("duplicate_ids", f"at most {MAX_MERGE} customers per merge")
-    if survivor_id in duplicates:
-        raise InvalidValue("duplicate_ids", "a customer cannot be merged into itself")
-    async with uow:
+    target = {
+        "survivor_id": str(survivor_id),
+        "duplicate_ids": [str(d) for d in duplicates[: MAX_MERGE + 1]],
+        "dry_run": dry_run,
+    }
+    async with (
+        trail.attempt(uow, actor=actor.label, action="duplicates.merge", target=target) as attempt,
+        uow,
+    ):
+        if not duplicates:
+            raise InvalidValue("duplicate_ids", "name at least one duplicate")
+        if len(duplicates) > MAX_MERGE:
+            raise InvalidValue("duplicate_ids", f"at most {MAX_MERGE} customers per merge")
+        if survivor_id in duplicates:
+            raise InvalidValue("duplicate_ids", "a customer cannot be merged into itself")
         conn = uow.connection
         await uow.set_actor(actor.label)
         await repository.set_merge_source(conn)
@@ -474,6 +490,8 @@ async def merge(
         filled, skipped = plan_fills(images[survivor_id], [images[d] for d in duplicates])
         if dry_run:
             counts = await repository.count_dependents(conn, duplicates)
+            await attempt.succeeded()  # a preview writes nothing else
+            await uow.commit()
             return MergePlan(survivor_id, duplicates, filled, skipped, counts)
         merge_id = await repository.insert_merge(
             conn,
@@ -503,6 +521,7 @@ async def merge(
         await repository.mark_pairs_merged(
             conn, merge_id=merge_id, ids=[survivor_id, *duplicates], actor=actor.label
         )
+        await attempt.succeeded(merge_id=str(merge_id))
         await uow.commit()
     return MergePlan(survivor_id, duplicates, filled, skipped, moved, merge_id, images)
 
@@ -529,7 +548,11 @@ async def undo_merge(uow: UnitOfWork, *, merge_id: UUID, actor: Actor) -> reposi
     overwrite or could not put back: a duplicate edited, a filled survivor field edited, a moved
     row re-pointed or deleted, the survivor merged again, a duplicate's phone now taken.
     """
-    async with uow:
+    target = {"merge_id": str(merge_id)}
+    async with (
+        trail.attempt(uow, actor=actor.label, action="duplicates.undo", target=target) as attempt,
+        uow,
+    ):
         conn = uow.connection
         await uow.set_actor(actor.label)
         await repository.set_merge_source(conn)
@@ -592,6 +615,7 @@ async def undo_merge(uow: UnitOfWork, *, merge_id: UUID, actor: Actor) -> reposi
         )
         await repository.finish_undo(conn, merge_id=merge_id, actor=actor.label)
         result = await repository.get_merge(conn, merge_id)
+        await attempt.succeeded()
         await uow.commit()
     assert result is not None
     return result

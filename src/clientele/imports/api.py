@@ -163,7 +163,7 @@ async def export_customers_csv(uow: UoW, actor: Admin, filters: Filters) -> Stre
     """Every customer matching the list filters, streamed as CSV (newest first). The file
     imports again as is."""
     return StreamingResponse(
-        export_customers(uow, filters=filters),
+        export_customers(uow, filters=filters, actor=actor.label),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="customers.csv"'},
     )

@@ -3,7 +3,9 @@
 import csv
 import io
 from collections.abc import AsyncIterator
+from dataclasses import asdict
 
+from clientele.audit import trail
 from clientele.customers import repository
 from clientele.customers.domain import CustomerFilters
 from clientele.imports.csv_format import EXPORT_COLUMNS, customer_record
@@ -14,14 +16,21 @@ from clientele.uow import UnitOfWork
 PAGE = 2_000
 
 
-async def export_customers(uow: UnitOfWork, *, filters: CustomerFilters) -> AsyncIterator[str]:
+async def export_customers(
+    uow: UnitOfWork, *, filters: CustomerFilters, actor: str
+) -> AsyncIterator[str]:
     """CSV text, header first, newest customer first; one query per page, all in one
-    transaction (a consistent snapshot is not promised across pages)."""
+    transaction (a consistent snapshot is not promised across pages). An admin read: audited
+    when the last page is out (or the export failed)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(EXPORT_COLUMNS)
     yield _drain(buffer)
-    async with uow:
+    chosen = {k: str(v) for k, v in asdict(filters).items() if v is not None}
+    async with (
+        trail.admin_read(uow, actor=actor, action="customers.export", target=chosen),
+        uow,
+    ):
         cursor: Cursor | None = None
         while True:
             page = await repository.list_page(uow.connection, filters, cursor=cursor, limit=PAGE)

@@ -8,7 +8,10 @@ from uuid import UUID
 
 from rapidfuzz.fuzz import token_set_ratio
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from clientele.audit import repository as audit
+from clientele.audit import trail
 from clientele.auth.domain import Actor
 from clientele.customers.domain import Customer, CustomerStatus
 from clientele.errors import Conflict, InvalidValue
@@ -115,28 +118,51 @@ async def import_customers(
             progress("validate", 1000)
     progress("validate", len(outcomes) % 1000)
 
-    async with uow:
+    target: dict[str, Any] = {"rows": len(outcomes), "dry_run": dry_run}
+    async with (
+        trail.attempt(uow, actor=actor.label, action="customers.import", target=target) as attempt,
+        uow,
+    ):
         conn = uow.connection
         phones = sorted({values["primary_phone"] for _, values in valid})
         existing = await repository.by_primary_phone(conn, phones, lock=not dry_run)
         creates, updates = _plan(valid, existing, actor)
         report = ImportReport(rows=outcomes, dry_run=dry_run, written=False)
-        if dry_run or not report.valid:
+        if dry_run and report.valid:
+            await attempt.succeeded(**report.summary)  # a preview writes nothing else
+            await uow.commit()
             return report
-        await uow.set_actor(actor.label)
-        try:
-            await repository.insert_many(conn, creates)
-            progress("write", len(creates))
-            await repository.update_many(conn, updates)
-            progress("write", len(updates))
-        except IntegrityError as exc:
-            raise ImportConflict(
-                "another customer took one of these phones while importing; nothing was "
-                "written, run the import again"
-            ) from exc
-        await uow.commit()
+        if not report.valid:
+            invalid = report.summary
+        else:
+            invalid = None
+            await uow.set_actor(actor.label)
+            await _write(conn, creates, updates, progress)
+            await attempt.succeeded(**report.summary)
+            await uow.commit()
+    if invalid is not None:  # refused: nothing written, recorded on its own
+        await trail.record_alone(
+            uow, actor=actor.label, action="customers.import", outcome=audit.FAILED,
+            target={**target, **invalid}, status=422,
+        )  # fmt: skip
+        return report
     report.written = True
     return report
+
+
+async def _write(
+    conn: AsyncConnection, creates: list[Customer], updates: list[Customer], progress: Progress
+) -> None:
+    try:
+        await repository.insert_many(conn, creates)
+        progress("write", len(creates))
+        await repository.update_many(conn, updates)
+        progress("write", len(updates))
+    except IntegrityError as exc:
+        raise ImportConflict(
+            "another customer took one of these phones while importing; nothing was "
+            "written, run the import again"
+        ) from exc
 
 
 def _plan(

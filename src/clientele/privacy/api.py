@@ -94,7 +94,7 @@ async def export_personal_data(
     `contact_versions`, `tickets` (ids, numbers, statuses and dates), `legacy_ids`,
     `legal_hold` and `erasures`."""
     document: dict[str, Any] = await service.personal_data(
-        uow, customer_id=customer_id, reader=reader_of(request, actor)
+        uow, customer_id=customer_id, actor=actor.label, reader=reader_of(request, actor)
     )
     return JSONResponse(jsonable_encoder(document))
 
@@ -121,6 +121,7 @@ async def list_access_log(
         customer_id=customer_id,
         limit=limit + 1,
         before_id=int(cursor) if cursor else None,
+        actor=actor.label,
     )
     page = entries[:limit]
     more = len(entries) > limit

@@ -107,7 +107,9 @@ def export(
 
     async def work(ctx: Context) -> dict[str, Any]:
         reader = Reader(ctx.log, ctx.actor, "local")
-        return await service.personal_data(ctx.uow, customer_id=customer_id, reader=reader)
+        return await service.personal_data(
+            ctx.uow, customer_id=customer_id, actor=ctx.actor, reader=reader
+        )
 
     document = _run(data_dir, work)
     if out is None:
@@ -137,7 +139,7 @@ def release(customer_id: UUID, data_dir: DataDir = None) -> None:
     """Lift the explicit legal hold."""
 
     async def work(ctx: Context) -> bool:
-        return await service.release_hold(ctx.uow, customer_id=customer_id)
+        return await service.release_hold(ctx.uow, customer_id=customer_id, actor=ctx.actor)
 
     released = _run(data_dir, work)
     err.print("hold released" if released else "there was no hold")

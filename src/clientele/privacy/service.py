@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from clientele.audit import trail
 from clientele.contacts import repository as contacts_repository
 from clientele.customers import repository as customers_repository
 from clientele.customers.domain import CustomerType
@@ -60,7 +61,11 @@ async def erase_customer(
     transaction, and record the erasure.
 
     Raises NotFound, NotAnIndividual (an organization), LegalHold (with every reason)."""
-    async with uow:
+    target = {"customer_id": str(customer_id)}
+    async with (
+        trail.attempt(uow, actor=actor, action="privacy.erase_customer", target=target) as attempt,
+        uow,
+    ):
         await uow.set_actor(actor)
         conn = uow.connection
         customer = await customers_repository.get(conn, customer_id, for_update=True)
@@ -117,6 +122,7 @@ async def erase_customer(
             actor=actor,
             counts=counts,
         )
+        await attempt.succeeded(erasure_id=str(erasure_id))
         await uow.commit()
     return Erasure(erasure_id, "customer", customer_id, customer_id, erased_at, counts)
 
@@ -128,7 +134,11 @@ async def erase_contact(
     equipment naming it, review items, idempotency records and audit payloads.
 
     Raises NotFound, LegalHold (an explicit hold on the contact's customer)."""
-    async with uow:
+    target = {"contact_id": str(contact_id)}
+    async with (
+        trail.attempt(uow, actor=actor, action="privacy.erase_contact", target=target) as attempt,
+        uow,
+    ):
         await uow.set_actor(actor)
         conn = uow.connection
         contact = await contacts_repository.get(conn, contact_id)
@@ -157,48 +167,66 @@ async def erase_contact(
             actor=actor,
             counts=counts,
         )
+        await attempt.succeeded(erasure_id=str(erasure_id))
         await uow.commit()
     return Erasure(erasure_id, "contact", contact_id, contact.customer_id, erased_at, counts)
 
 
 async def personal_data(
-    uow: UnitOfWork, *, customer_id: UUID, reader: Reader | None = None
+    uow: UnitOfWork, *, customer_id: UUID, actor: str, reader: Reader | None = None
 ) -> dict[str, Any]:
-    """Everything held about the customer as one document (s.11). Raises NotFound."""
-    async with uow:
-        document = await repository.personal_data(uow.connection, customer_id)
-    if document is None:
-        raise NotFound(f"no customer with id {customer_id}")
+    """Everything held about the customer as one document (s.11); an audited admin read.
+    Raises NotFound."""
+    target = {"customer_id": str(customer_id)}
+    async with trail.admin_read(uow, actor=actor, action="privacy.export", target=target):
+        async with uow:
+            document = await repository.personal_data(uow.connection, customer_id)
+        if document is None:
+            raise NotFound(f"no customer with id {customer_id}")
     if reader is not None:
         reader.saw(customer_id, document["record"]["customer_type"], "export")
     return document
 
 
 async def access_log(
-    uow: UnitOfWork, *, customer_id: UUID, limit: int, before_id: int | None
+    uow: UnitOfWork, *, customer_id: UUID, limit: int, before_id: int | None, actor: str
 ) -> list[repository.AccessEntry]:
-    """The customer's access log, newest first (one query)."""
-    async with uow.read_only():
+    """The customer's access log, newest first (one query); an audited admin read."""
+    target = {"customer_id": str(customer_id)}
+    async with (
+        trail.admin_read(uow, actor=actor, action="privacy.access_log", target=target),
+        uow.read_only(),
+    ):
         return await repository.access_entries(
             uow.connection, customer_id, limit=limit, before_id=before_id
         )
 
 
 async def place_hold(uow: UnitOfWork, *, customer_id: UUID, reason: str, actor: str) -> None:
-    """Put an explicit legal hold on a customer. Raises NotFound, InvalidValue."""
-    if not reason.strip():
-        raise InvalidValue("reason", "say why the data must be kept")
-    async with uow:
+    """Put an explicit legal hold on a customer (audited). Raises NotFound, InvalidValue."""
+    target = {"customer_id": str(customer_id)}
+    async with (
+        trail.attempt(uow, actor=actor, action="privacy.hold", target=target) as attempt,
+        uow,
+    ):
+        if not reason.strip():
+            raise InvalidValue("reason", "say why the data must be kept")
         if await customers_repository.get(uow.connection, customer_id) is None:
             raise NotFound(f"no customer with id {customer_id}")
         await repository.place_hold(uow.connection, customer_id, reason=reason, actor=actor)
+        await attempt.succeeded()
         await uow.commit()
 
 
-async def release_hold(uow: UnitOfWork, *, customer_id: UUID) -> bool:
-    """Lift the explicit hold; False when there was none."""
-    async with uow:
+async def release_hold(uow: UnitOfWork, *, customer_id: UUID, actor: str) -> bool:
+    """Lift the explicit hold (audited); False when there was none."""
+    target = {"customer_id": str(customer_id)}
+    async with (
+        trail.attempt(uow, actor=actor, action="privacy.release", target=target) as attempt,
+        uow,
+    ):
         released = await repository.release_hold(uow.connection, customer_id)
+        await attempt.succeeded(released=released)
         await uow.commit()
     return released
 

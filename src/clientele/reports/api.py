@@ -10,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
 
-from clientele.deps import Admin, ReadUoW
+from clientele.deps import Admin, ReadUoW, UoW
 from clientele.errors import InvalidValue
 from clientele.openapi import COMMON_ERRORS
 from clientele.reports import service
@@ -111,6 +111,7 @@ def _answer(report: BaseModel, items: Sequence[BaseModel], fmt: Format, name: st
 async def get_top_customers(
     uow: ReadUoW,
     actor: Admin,
+    audit_uow: UoW,
     start: From = None,
     end: To = None,
     by: Annotated[RankBy, Query(description="What to rank by; `tickets`.")] = RankBy.TICKETS,
@@ -118,7 +119,9 @@ async def get_top_customers(
     format: FormatParam = Format.JSON,
 ) -> Any:
     """The customers with the most tickets created in the period, most first (ties by id)."""
-    rows = await service.top_customers(uow, period=_period(start, end), limit=limit)
+    rows = await service.top_customers(
+        uow, period=_period(start, end), limit=limit, actor=actor.label, audit_uow=audit_uow
+    )
     items = [CustomerTicketsRead.of(r) for r in rows]
     return _answer(CustomerTicketsReport(items=items), items, format, "top-customers")
 
@@ -132,6 +135,7 @@ async def get_top_customers(
 async def list_customers_with_more_tickets(
     uow: ReadUoW,
     actor: Admin,
+    audit_uow: UoW,
     city: City = None,
     state: State = None,
     min_tickets: Annotated[
@@ -154,6 +158,8 @@ async def list_customers_with_more_tickets(
         period=_period(start, end),
         more_than=min_tickets,
         limit=limit,
+        actor=actor.label,
+        audit_uow=audit_uow,
     )
     items = [CustomerTicketsRead.of(r) for r in rows]
     return _answer(CustomerTicketsReport(items=items), items, format, "customers")
@@ -168,6 +174,7 @@ async def list_customers_with_more_tickets(
 async def get_ticket_frequency(
     uow: ReadUoW,
     actor: Admin,
+    audit_uow: UoW,
     customer_id: UUID | None = None,
     city: City = None,
     state: State = None,
@@ -184,6 +191,8 @@ async def get_ticket_frequency(
         period=_period(start, end),
         customer_id=customer_id,
         limit=limit,
+        actor=actor.label,
+        audit_uow=audit_uow,
     )
     items = [TicketFrequencyRead.of(r) for r in rows]
     return _answer(TicketFrequencyReport(items=items), items, format, "ticket-frequency")
@@ -196,8 +205,9 @@ async def get_ticket_frequency(
     responses={**COMMON_ERRORS, **CSV_ANSWER},
 )
 async def count_open_tickets_by_tier(
-    uow: ReadUoW, actor: Admin, format: FormatParam = Format.JSON
+    uow: ReadUoW, actor: Admin, audit_uow: UoW, format: FormatParam = Format.JSON
 ) -> Any:
     """Open and in-progress tickets, and the customers they belong to, per tier."""
-    items = [TierOpenTicketsRead.of(r) for r in await service.open_tickets_by_tier(uow)]
+    rows = await service.open_tickets_by_tier(uow, actor=actor.label, audit_uow=audit_uow)
+    items = [TierOpenTicketsRead.of(r) for r in rows]
     return _answer(TierOpenTicketsReport(items=items), items, format, "open-tickets-by-tier")

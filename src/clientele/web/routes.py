@@ -615,13 +615,22 @@ async def reports_page(
     min_tickets: Annotated[str, Query(max_length=7)] = "",
 ) -> HTMLResponse:
     period = Period(start=_day(start, end=False), end=_day(end, end=True))
-    top = await reports_service.top_customers(uow, period=period, limit=10)
-    tiers = await reports_service.open_tickets_by_tier(uow)
+    who = session.user.actor.label
+    top = await reports_service.top_customers(
+        uow, period=period, limit=10, actor=who, audit_uow=uow
+    )
+    tiers = await reports_service.open_tickets_by_tier(uow, actor=who, audit_uow=uow)
     more_than = int(min_tickets) if min_tickets.isdigit() else 0
     in_city = []
     if city.strip():
         in_city = await reports_service.customers_with_more_tickets(
-            uow, place=Place(city=city.strip()), period=period, more_than=more_than, limit=100
+            uow,
+            place=Place(city=city.strip()),
+            period=period,
+            more_than=more_than,
+            limit=100,
+            actor=who,
+            audit_uow=uow,
         )
     chart = bar_chart(
         "Top customers by tickets", [(row.customer.name, row.ticket_count) for row in top]

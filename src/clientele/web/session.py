@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from clientele.auth.domain import Role
 from clientele.auth.sessions import WebSession, find_session
-from clientele.deps import UoW
+from clientele.deps import UoW, audit_refusal
 
 SESSION_COOKIE = "clientele_session"
 # Before login there is no session to hold a CSRF token, so the login form uses a
@@ -96,10 +96,12 @@ MaybeSession = Annotated[WebSession | None, Depends(optional_session)]
 
 
 def _requiring(role: Role) -> object:
-    async def check(session: MaybeSession) -> WebSession:
+    async def check(request: Request, session: MaybeSession) -> WebSession:
         if session is None:
             raise LoginRequired
         if not session.user.role.allows(role):
+            if role is Role.ADMIN:  # refused admin actions are audited, as in the API
+                await audit_refusal(request, actor=session.user.actor.label, status=403)
             raise NotAllowed(role, session.user.role)
         return session
 

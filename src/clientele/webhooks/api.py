@@ -50,7 +50,9 @@ async def create_webhook(
 @router.get("/webhooks", summary="List subscriptions", responses=COMMON_ERRORS)
 async def list_webhooks(uow: UoW, actor: Admin) -> WebhookListRead:
     """Every subscription, with whether it is paused after failures and why."""
-    return WebhookListRead(items=[WebhookRead.of(e) for e in await service.list_endpoints(uow)])
+    return WebhookListRead(
+        items=[WebhookRead.of(e) for e in await service.list_endpoints(uow, actor=actor.label)]
+    )
 
 
 @router.get(
@@ -58,7 +60,9 @@ async def list_webhooks(uow: UoW, actor: Admin) -> WebhookListRead:
 )
 async def get_webhook(webhook_id: UUID, uow: UoW, actor: Admin) -> WebhookRead:
     """One subscription."""
-    return WebhookRead.of(await service.get_endpoint(uow, endpoint_id=webhook_id))
+    return WebhookRead.of(
+        await service.get_endpoint(uow, endpoint_id=webhook_id, actor=actor.label)
+    )
 
 
 @router.delete(
@@ -69,7 +73,7 @@ async def get_webhook(webhook_id: UUID, uow: UoW, actor: Admin) -> WebhookRead:
 )
 async def delete_webhook(webhook_id: UUID, uow: UoW, actor: Admin) -> Response:
     """Nothing more is sent to it, including what is still pending."""
-    await service.delete_endpoint(uow, endpoint_id=webhook_id)
+    await service.delete_endpoint(uow, endpoint_id=webhook_id, actor=actor.label)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -80,7 +84,9 @@ async def delete_webhook(webhook_id: UUID, uow: UoW, actor: Admin) -> Response:
 )
 async def resume_webhook(webhook_id: UUID, uow: UoW, actor: Admin) -> WebhookRead:
     """Deliver again to an endpoint paused after repeated failures; what waited goes now."""
-    return WebhookRead.of(await service.resume_endpoint(uow, endpoint_id=webhook_id))
+    return WebhookRead.of(
+        await service.resume_endpoint(uow, endpoint_id=webhook_id, actor=actor.label)
+    )
 
 
 @router.get(
@@ -98,7 +104,12 @@ async def list_deliveries(
 ) -> DeliveryPageRead:
     """The endpoint's deliveries, newest first: attempts, last answer or error, next try."""
     items = await service.list_deliveries(
-        uow, endpoint_id=webhook_id, status=status_, before_id=before, limit=limit
+        uow,
+        endpoint_id=webhook_id,
+        status=status_,
+        before_id=before,
+        limit=limit,
+        actor=actor.label,
     )
     next_before = items[-1].id if len(items) == limit else None
     return DeliveryPageRead(items=[DeliveryRead.of(d) for d in items], next_before=next_before)
@@ -122,5 +133,7 @@ async def replay_delivery(
     """Queue the delivery again now (same `webhook-id`, so receivers that saw it dedupe it),
     with a fresh retry window; used for exhausted deliveries."""
     return DeliveryRead.of(
-        await service.replay_delivery(uow, endpoint_id=webhook_id, delivery_id=delivery_id)
+        await service.replay_delivery(
+            uow, endpoint_id=webhook_id, delivery_id=delivery_id, actor=actor.label
+        )
     )

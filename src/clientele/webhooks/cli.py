@@ -68,7 +68,7 @@ def add(
 @app.command("list")
 def list_(data_dir: DataDir = None) -> None:
     """Every subscription: id, state, failures in a row, types, URL."""
-    for e in _run(data_dir, service.list_endpoints):
+    for e in _run(data_dir, lambda uow: service.list_endpoints(uow, actor=local_operator())):
         state = f"paused ({e.pause_reason})" if e.paused else "active"
         types = ",".join(e.event_types) or "*"
         typer.echo(f"{e.id}  {state}  failures={e.consecutive_failures}  {types}  {e.url}")
@@ -77,14 +77,20 @@ def list_(data_dir: DataDir = None) -> None:
 @app.command("remove")
 def remove(webhook_id: UUID, data_dir: DataDir = None) -> None:
     """Unsubscribe (nothing more is sent, pending deliveries included)."""
-    _run(data_dir, lambda uow: service.delete_endpoint(uow, endpoint_id=webhook_id))
+    _run(
+        data_dir,
+        lambda uow: service.delete_endpoint(uow, endpoint_id=webhook_id, actor=local_operator()),
+    )
     typer.echo(f"removed {webhook_id}")
 
 
 @app.command("resume")
 def resume(webhook_id: UUID, data_dir: DataDir = None) -> None:
     """Deliver again to an endpoint paused after repeated failures."""
-    _run(data_dir, lambda uow: service.resume_endpoint(uow, endpoint_id=webhook_id))
+    _run(
+        data_dir,
+        lambda uow: service.resume_endpoint(uow, endpoint_id=webhook_id, actor=local_operator()),
+    )
     typer.echo(f"resumed {webhook_id}")
 
 
@@ -99,7 +105,12 @@ def deliveries(
     items = _run(
         data_dir,
         lambda uow: service.list_deliveries(
-            uow, endpoint_id=webhook_id, status=status, before_id=None, limit=limit
+            uow,
+            endpoint_id=webhook_id,
+            status=status,
+            before_id=None,
+            limit=limit,
+            actor=local_operator(),
         ),
     )
     for d in items:
@@ -115,7 +126,9 @@ def replay(webhook_id: UUID, delivery_id: int, data_dir: DataDir = None) -> None
     """Send a delivery again (e.g. an exhausted one)."""
     _run(
         data_dir,
-        lambda uow: service.replay_delivery(uow, endpoint_id=webhook_id, delivery_id=delivery_id),
+        lambda uow: service.replay_delivery(
+            uow, endpoint_id=webhook_id, delivery_id=delivery_id, actor=local_operator()
+        ),
     )
     typer.echo(f"delivery {delivery_id} queued again")
 
