@@ -1,6 +1,7 @@
 """The unit of work: one transaction per business operation, and the only place that commits."""
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Self
 
@@ -131,6 +132,31 @@ class SavepointUnitOfWork(UnitOfWork):
         # Read-only or not: a savepoint, so that a failing read cannot spoil the outer
         # transaction.
         return await connection.begin_nested()
+
+
+class JoinedUnitOfWork(UnitOfWork):
+    """Runs the services' units of work inside a transaction already open (see `reading`):
+    entering it begins nothing and leaving it ends nothing; it cannot commit."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        super().__init__()
+        self._outer = connection
+
+    async def _open(self) -> AsyncConnection:
+        return self._outer
+
+    async def _begin(self, connection: AsyncConnection) -> None:
+        return None
+
+
+@asynccontextmanager
+async def reading(uow: UnitOfWork) -> AsyncIterator[UnitOfWork]:
+    """One transaction for several reads (a web page's): yields a unit of work to hand the
+    services, whose own `async with` joins this transaction rather than taking a connection
+    and a transaction each. A write attempted through it is never committed (`commit()`
+    raises) and is rolled back with the transaction."""
+    async with uow:
+        yield JoinedUnitOfWork(uow.connection)
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -14,7 +14,7 @@ from clientele.deps import Admin, ReadUoW, UoW
 from clientele.errors import InvalidValue
 from clientele.openapi import COMMON_ERRORS
 from clientele.reports import service
-from clientele.reports.domain import Period, Place
+from clientele.reports.domain import Period, Place, period_between
 from clientele.reports.schemas import (
     CustomerTicketsRead,
     CustomerTicketsReport,
@@ -25,7 +25,6 @@ from clientele.reports.schemas import (
     columns,
     flatten,
 )
-from clientele.tickets.period import checked_range, parse_day_or_instant, range_end, range_start
 from clientele.validation import DAY_OR_INSTANT_PATTERN, documented
 
 router = APIRouter(prefix="/reports", tags=["reports"])
@@ -70,12 +69,7 @@ State = Annotated[str | None, Query(min_length=1, max_length=100, description="C
 
 
 def _period(start: str | None, end: str | None) -> Period:
-    first, after = checked_range(
-        range_start(parse_day_or_instant(start, field="from")),
-        range_end(parse_day_or_instant(end, field="to")),
-        field="to",
-    )
-    return Period(start=first, end=after)
+    return period_between(start, end)
 
 
 def _place(city: str | None, state: str | None) -> Place:

@@ -1,5 +1,6 @@
 """Ticket persistence: each function runs one SQL statement; rows map explicitly."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -260,3 +261,17 @@ async def customer_exists(conn: AsyncConnection, customer_id: UUID) -> bool:
     """True when a customer (of any status) has this id."""
     statement = select(customers.c.id).where(customers.c.id == customer_id)
     return (await conn.execute(statement)).first() is not None
+
+
+async def open_counts(conn: AsyncConnection, customer_ids: Sequence[UUID]) -> dict[UUID, int]:
+    """Open and in-progress tickets per customer, in one query (served by the partial index
+    ix_service_tickets_open_customer_id); customers without any are left out."""
+    statement = (
+        select(service_tickets.c.customer_id, func.count())
+        .where(
+            service_tickets.c.customer_id.in_(list(customer_ids)),
+            service_tickets.c.status != "closed",
+        )
+        .group_by(service_tickets.c.customer_id)
+    )
+    return {row[0]: int(row[1]) for row in (await conn.execute(statement)).all()}

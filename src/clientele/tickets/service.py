@@ -1,6 +1,6 @@
 """Ticket use cases. Each opens the unit of work, applies domain rules, and commits once."""
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -126,3 +126,11 @@ async def list_customer_tickets(
 
 def _page(rows: list[TicketView], limit: int) -> Page[TicketView]:
     return page(rows, limit, lambda last: Cursor.after(last.ticket.created_at, last.ticket.id))
+
+
+async def open_ticket_counts(uow: UnitOfWork, *, customer_ids: Sequence[UUID]) -> dict[UUID, int]:
+    """Open and in-progress tickets per customer (0 left out), in one query; none for no ids."""
+    if not customer_ids:
+        return {}
+    async with uow.read_only():
+        return await repository.open_counts(uow.connection, customer_ids)

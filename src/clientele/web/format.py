@@ -57,6 +57,13 @@ def show(value: Any) -> str:
     return phone(text) if E164.match(text) else text
 
 
+def sentence(text: str) -> str:
+    """A domain message (`the customer is blocked`) as a sentence on a page."""
+    text = text.strip()
+    text = text[:1].upper() + text[1:]
+    return text if not text or text.endswith((".", "!", "?")) else text + "."
+
+
 def label(value: Any) -> str:
     """`in_progress` -> `In progress`."""
     text = str(getattr(value, "value", value) or "")

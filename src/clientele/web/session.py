@@ -89,7 +89,9 @@ async def optional_session(request: Request, uow: UoW) -> WebSession | None:
     secret = request.cookies.get(SESSION_COOKIE)
     if not secret or len(secret) > 128:
         return None
-    return await find_session(uow, secret=secret)
+    session = await find_session(uow, secret=secret)
+    request.state.web_session = session  # for the error pages (clientele.web.errors)
+    return session
 
 
 MaybeSession = Annotated[WebSession | None, Depends(optional_session)]
@@ -159,6 +161,7 @@ async def checked_form(request: Request, session: MaybeSession) -> dict[str, str
     given = form.pop(CSRF_FIELD, None) or header
     if not tokens_match(session.csrf_token, given):
         raise CsrfRejected
+    request.state.web_form = form  # an error page shows what the person typed
     return form
 
 
