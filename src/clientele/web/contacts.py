@@ -4,38 +4,21 @@ The form text goes through the API's schemas and the same services; a refusal co
 the customer page, next to the contacts, with what the agent typed.
 """
 
-from uuid import UUID
-
 from fastapi import Request
 from fastapi.responses import Response
 
-from clientele.auth.sessions import WebSession
 from clientele.contacts import service as contacts_service
 from clientele.contacts.schemas import ContactCreate, ContactUpdate
 from clientele.deps import UoW
 from clientele.errors import InvalidValue
-from clientele.uow import UnitOfWork
 from clientele.web import forms
-from clientele.web.customers import customer_page
-from clientele.web.errors import typed_values
+from clientele.web.customers import section_refused
 from clientele.web.pages import blank_is_none, id_in_url, one_line, redirect, web_router
 from clientele.web.session import AgentSession, CheckedForm
 
 router = web_router()
 
 CONTACT_FIELDS = ("name", "role", "phone", "email", "whatsapp")
-
-
-async def section_refused(
-    request: Request, uow: UnitOfWork, session: WebSession, customer_id: UUID,
-    section: str, message: str, status: int, form: dict[str, str],
-) -> Response:  # fmt: skip
-    """The customer page with `message` (and what was typed) at `section` (contacts,
-    equipment), answered with the refusal's status."""
-    return await customer_page(
-        request, uow, session, customer_id, status=status,
-        typed=typed_values(form), **{f"{section}_error": message},
-    )  # fmt: skip
 
 
 @router.post("/customers/{customer_id}/contacts")

@@ -34,6 +34,7 @@ from clientele.tickets.domain import TicketFilters, TicketStatus
 from clientele.uow import UnitOfWork, reading
 from clientele.web import forms
 from clientele.web.duplicates import likely_duplicates_of_form
+from clientele.web.errors import typed_values
 from clientele.web.format import parse_picker, sentence
 from clientele.web.pages import expected_version, id_in_url, redirect, web_router
 from clientele.web.render import DETAIL_FIELDS, render
@@ -119,6 +120,18 @@ async def customer_page(
         )
         context = await _customer_context(page, customer, as_of, reader)
     return render(request, "customer.html", session, status=status, **context, **extra)
+
+
+async def section_refused(
+    request: Request, uow: UnitOfWork, session: WebSession, customer_id: UUID,
+    section: str, message: str, status: int, form: dict[str, str],
+) -> Response:  # fmt: skip
+    """The customer page with `message` (and what was typed) at `section` (contacts,
+    equipment), answered with the refusal's status."""
+    return await customer_page(
+        request, uow, session, customer_id, status=status,
+        typed=typed_values(form), **{f"{section}_error": message},
+    )  # fmt: skip
 
 
 # --- the new and edit forms ---------------------------------------------------------------------

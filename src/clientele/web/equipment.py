@@ -15,7 +15,7 @@ from clientele.equipment.schemas import EquipmentUpdate
 from clientele.errors import InvalidValue, StaleEquipment
 from clientele.uow import UnitOfWork
 from clientele.web import forms
-from clientele.web.contacts import section_refused
+from clientele.web.customers import section_refused
 from clientele.web.pages import (
     blank_is_none,
     expected_version,
