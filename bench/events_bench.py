@@ -252,10 +252,11 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=5000, help="events to deliver")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--prefix", default="clientele", help="database name prefix")
     args = parser.parse_args()
 
     server = os.environ.get("CLIENTELE_DATABASE_URL") or DEFAULT_SERVER
-    name = f"clientele_events_bench_{uuid.uuid4().hex[:8]}"
+    name = f"{args.prefix}_events_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     url = _database_url(server, name)
