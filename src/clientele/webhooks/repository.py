@@ -393,6 +393,9 @@ async def record_endpoint_health(
                    AS h(id, ok, failures, error)
              WHERE w.id = h.id
                AND (h.ok OR h.failures > 0)
+               -- all went well and nothing was failing: no write (and no lock that would
+               -- make the other workers' batches wait for this one's commit)
+               AND NOT (h.ok AND h.failures = 0 AND w.consecutive_failures = 0)
             RETURNING w.id, w.paused_at = now() AS paused_now
             """
         ),
