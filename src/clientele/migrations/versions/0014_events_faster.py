@@ -20,6 +20,10 @@ into the primary key before every update of an existing counter), then the event
   (revision 0007): a statement's link changes are emitted in customer order, so bulk equipment
   writes touching the same customers in opposite orders queue on the per-customer counters
   instead of deadlocking (row triggers took them in each statement's row order).
+* The sequencer finds a lane's backing-off time from the lane's last pending delivery (lane
+  index) instead of `max(next_attempt_at)`, which the planner answered from the due index
+  while `webhook_deliveries` still had an empty table's statistics: 1.4 ms per event with
+  5,000 deliveries pending, 0.01 ms now.
 """
 
 from alembic import op
@@ -215,13 +219,64 @@ CREATE TRIGGER equipment_events_delete
     FOR EACH STATEMENT EXECUTE FUNCTION clientele_events_equipment_links();
 """
 
-UPGRADE = CHANGES + EMIT + CUSTOMERS + EQUIPMENT
+SEQUENCE = r"""
+CREATE OR REPLACE FUNCTION clientele_events_sequence(p_batch integer DEFAULT 5000) RETURNS integer
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+    done integer;
+BEGIN
+    IF NOT pg_try_advisory_xact_lock(hashtext('clientele_events_sequence')) THEN
+        RETURN NULL;
+    END IF;
+    WITH pending AS (
+        SELECT id FROM change_events WHERE position IS NULL ORDER BY id LIMIT p_batch
+    ), numbered AS (
+        SELECT p.id, f.last_position + row_number() OVER (ORDER BY p.id) AS pos
+          FROM pending p CROSS JOIN change_event_feed f WHERE f.id = 1
+    ), sequenced AS (
+        UPDATE change_events e SET position = n.pos FROM numbered n WHERE e.id = n.id
+        RETURNING e.id, e.position, e.customer_id, e.type
+    ), queued AS (
+        INSERT INTO webhook_deliveries (endpoint_id, event_id, position, customer_id, next_attempt_at)
+        SELECT w.id, s.id, s.position, s.customer_id,
+               -- behind a lane that is backing off: wait with it (its head goes first anyway)
+               -- (the lane's last pending delivery, by the lane index: max(next_attempt_at)
+               -- was answered from the due index, scanning every pending delivery per event
+               -- while the table's statistics were those of an empty one)
+               greatest(now(), (SELECT d.next_attempt_at FROM webhook_deliveries d
+                                 WHERE d.endpoint_id = w.id AND d.customer_id = s.customer_id
+                                   AND d.status = 'pending'
+                                 ORDER BY d.position DESC LIMIT 1))
+          FROM sequenced s
+          JOIN webhook_endpoints w ON w.deleted_at IS NULL
+           AND (cardinality(w.event_types) = 0 OR s.type = ANY (w.event_types)
+                OR split_part(s.type, '.', 1) || '.*' = ANY (w.event_types))
+         ORDER BY s.position
+        RETURNING 1
+    ), counted AS (
+        SELECT count(*)::integer AS n, (SELECT count(*) FROM queued) AS q FROM sequenced
+    ), moved AS (
+        UPDATE change_event_feed f SET last_position = f.last_position + c.n
+          FROM counted c WHERE f.id = 1 AND c.n > 0
+        RETURNING f.last_position
+    )
+    SELECT c.n INTO done FROM counted c LEFT JOIN moved ON true;
+    IF done > 0 THEN
+        PERFORM pg_notify('clientele_events', 'sequenced');
+    END IF;
+    RETURN done;
+END
+$$;
+"""
+
+UPGRADE = CHANGES + EMIT + CUSTOMERS + EQUIPMENT + SEQUENCE
 
 # Revision 0007's definitions, taken from its own text (one source for them).
 RESTORED = (
     "CREATE FUNCTION clientele_event_changes",
     "CREATE FUNCTION clientele_event_emit",
     "CREATE FUNCTION clientele_events_customers",
+    "CREATE FUNCTION clientele_events_sequence",
 )
 
 DOWNGRADE = """
