@@ -240,11 +240,16 @@ async def claim(conn: AsyncConnection, *, lanes: int, per_lane: int) -> list[Job
                        FROM webhook_deliveries d
                       WHERE d.endpoint_id = w.id AND d.status = 'pending'
                         AND d.next_attempt_at <= now()
-                        AND NOT EXISTS (
-                            SELECT 1 FROM webhook_deliveries p
+                        -- the lane's head. Not NOT EXISTS (... p.position < d.position): with
+                        -- the statistics of a table that just filled, the planner answered
+                        -- that from the due index, scanning every pending delivery per head
+                        -- (0.5-0.8 s per claim at 5,000 pending); ORDER BY position LIMIT 1
+                        -- only the lane index gives without a sort.
+                        AND d.position = (
+                            SELECT p.position FROM webhook_deliveries p
                              WHERE p.endpoint_id = d.endpoint_id
-                               AND p.customer_id = d.customer_id
-                               AND p.status = 'pending' AND p.position < d.position)
+                               AND p.customer_id = d.customer_id AND p.status = 'pending'
+                             ORDER BY p.position LIMIT 1)
                       ORDER BY d.next_attempt_at
                       LIMIT :lanes
                       FOR UPDATE OF d SKIP LOCKED) h
@@ -393,6 +398,9 @@ async def record_endpoint_health(
                    AS h(id, ok, failures, error)
              WHERE w.id = h.id
                AND (h.ok OR h.failures > 0)
+               -- all went well and nothing was failing: no write (and no lock that would
+               -- make the other workers' batches wait for this one's commit)
+               AND NOT (h.ok AND h.failures = 0 AND w.consecutive_failures = 0)
             RETURNING w.id, w.paused_at = now() AS paused_now
             """
         ),

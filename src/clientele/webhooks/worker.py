@@ -21,7 +21,7 @@ from dataclasses import astuple, dataclass, field
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-import httpx
+import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from clientele import metrics
@@ -68,24 +68,30 @@ def _lanes(jobs: list[Job]) -> list[list[Job]]:
     return list(lanes.values())
 
 
-async def _send(http: httpx.AsyncClient, job: Job) -> tuple[int | None, str | None]:
+async def _send(http: aiohttp.ClientSession, job: Job) -> tuple[int | None, str | None]:
     """POST one signed delivery; (status code, error) with error None on a 2xx."""
     assert job.event is not None
     request = signed_request(secret=job.secret, event=job.event, now=datetime.now(UTC))
     try:
-        response = await http.post(job.url, content=request.body, headers=dict(request.headers))
-    except httpx.HTTPError as exc:
-        timeout = isinstance(exc, httpx.TimeoutException)
+        async with http.post(
+            job.url, data=request.body, headers=dict(request.headers), allow_redirects=False
+        ) as response:
+            # Read (a bounded part of) the answer; an unread rest closes the connection.
+            answer = await response.content.read(MAX_ERROR_LENGTH * 4)
+            status = response.status
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        timeout = isinstance(exc, TimeoutError)
         metrics.record_webhook_failure("timeout" if timeout else "connection")
         return None, f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
-    if 200 <= response.status_code < 300:
-        return response.status_code, None
-    metrics.record_webhook_failure("http_5xx" if response.status_code >= 500 else "http_4xx")
-    return response.status_code, f"HTTP {response.status_code}: {response.text}"[:MAX_ERROR_LENGTH]
+    if 200 <= status < 300:
+        return status, None
+    metrics.record_webhook_failure("http_5xx" if status >= 500 else "http_4xx")
+    text = answer.decode("utf-8", errors="replace")
+    return status, f"HTTP {status}: {text}"[:MAX_ERROR_LENGTH]
 
 
 async def deliver_batch(
-    uow: UnitOfWork, http: httpx.AsyncClient, settings: Settings
+    uow: UnitOfWork, http: aiohttp.ClientSession, settings: Settings
 ) -> BatchResult:
     """Claim a batch, send it (lanes concurrently, each lane in order, stopping at its first
     failure), record every outcome and commit. Returns what happened."""
@@ -192,11 +198,13 @@ async def run(
     wakeup = Wakeup(database_url)
     await wakeup.ready()
     last_prune = float("-inf")
-    limits = httpx.Limits(max_connections=max(settings.worker_concurrency, 1) * 2)
+    # One pooled client per worker: keep-alive connections to each receiver, at most
+    # 2 x concurrency open. aiohttp, not httpx: per request it costs a fraction of the CPU
+    # (docs/decisions.md, issue 17), which bounds deliveries per second on a small machine.
+    connector = aiohttp.TCPConnector(limit=max(settings.worker_concurrency, 1) * 2)
+    timeout = aiohttp.ClientTimeout(total=settings.webhook_timeout_s)
     try:
-        async with httpx.AsyncClient(
-            timeout=settings.webhook_timeout_s, limits=limits, follow_redirects=False
-        ) as http:
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
             while not stop.is_set():
                 signal_ = wakeup.signal()
                 try:
