@@ -17,6 +17,7 @@ from clientele.customers import service as customers_service
 from clientele.customers.domain import Customer, CustomerFilters
 from clientele.customers.schemas import CustomerCreate, CustomerUpdate
 from clientele.deps import UoW
+from clientele.duplicates import merging
 from clientele.duplicates import service as duplicates_service
 from clientele.equipment import service as equipment_service
 from clientele.equipment.domain import EquipmentFilters
@@ -713,7 +714,7 @@ async def merge_duplicates(
             message="Choose which customer stays; the others are merged into it.",
         )
     try:
-        plan = await duplicates_service.merge(
+        plan = await merging.merge(
             uow,
             survivor_id=survivor,
             duplicate_ids=duplicates,
@@ -745,7 +746,7 @@ async def merge_page(
     if uuid is None:
         return _not_found(request, session, "There is no merge with this id.")
     try:
-        found = await duplicates_service.get_merge(uow, merge_id=uuid)
+        found = await merging.get_merge(uow, merge_id=uuid)
     except NotFound:
         return _not_found(request, session, "There is no merge with this id.")
     return render(request, "merge.html", session, merge=found, notice=notice, blockers=[])
@@ -760,11 +761,11 @@ async def undo_merge(
     if uuid is None:
         return _not_found(request, session, "There is no merge with this id.")
     try:
-        await duplicates_service.undo_merge(uow, merge_id=uuid, actor=session.user.actor)
+        await merging.undo_merge(uow, merge_id=uuid, actor=session.user.actor)
     except NotFound:
         return _not_found(request, session, "There is no merge with this id.")
     except Conflict as exc:
-        found = await duplicates_service.get_merge(uow, merge_id=uuid)
+        found = await merging.get_merge(uow, merge_id=uuid)
         blockers = list(exc.extra.get("blockers", [exc.detail]))
         return render(
             request, "merge.html", session, status=409, merge=found, notice="",
