@@ -187,7 +187,8 @@ async def open_pairs(conn: AsyncConnection) -> list[tuple[UUID, UUID, float, flo
 async def replace_open_groups(
     conn: AsyncConnection, groups: Sequence[tuple[list[UUID], float, float]]
 ) -> None:
-    """Drop the open groups and store these (members, probability, weight); link the pairs."""
+    """Drop the open groups and store these (members, probability, weight); link the pairs
+    inside each (a pair the groups' check left out, its ends in two groups, has none)."""
     await conn.execute(text("UPDATE duplicate_pairs SET group_id = NULL WHERE status = 'open'"))
     await conn.execute(text("DELETE FROM duplicate_groups WHERE status = 'open'"))
     if not groups:
@@ -209,10 +210,12 @@ async def replace_open_groups(
     await conn.execute(
         text(
             """
-            UPDATE duplicate_pairs d SET group_id = m.id
-              FROM (SELECT id, unnest(customer_ids) AS customer_id
-                      FROM duplicate_groups WHERE status = 'open') m
-             WHERE d.status = 'open' AND d.customer_a = m.customer_id
+            WITH m AS (SELECT id, unnest(customer_ids) AS customer_id
+                         FROM duplicate_groups WHERE status = 'open')
+            UPDATE duplicate_pairs d SET group_id = ma.id
+              FROM m ma JOIN m mb ON mb.id = ma.id
+             WHERE d.status = 'open' AND d.customer_a = ma.customer_id
+               AND d.customer_b = mb.customer_id
             """
         )
     )

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import combinations
 from typing import Any
 from uuid import UUID
 
@@ -23,7 +24,6 @@ from clientele.duplicates.matching import (
     PairScorer,
     Score,
     blocking_keys,
-    connected_groups,
     likely,
     score_pair,
 )
@@ -135,7 +135,7 @@ async def scan(
         mark = time.perf_counter()
         await repository.store_pairs(conn, found, seen_at=seen_at)
         pairs = await repository.open_pairs(conn)
-        groups = _groups(pairs)
+        groups = _groups(pairs, scorer, ids)
         await repository.replace_open_groups(conn, groups)
         await uow.commit()
         seconds["store"] = time.perf_counter() - mark
@@ -162,18 +162,24 @@ def _found(a: UUID, b: UUID, score: Score) -> repository.FoundPair:
 
 
 def _groups(
-    pairs: Sequence[tuple[UUID, UUID, float, float]],
+    pairs: Sequence[tuple[UUID, UUID, float, float]], scorer: PairScorer, ids: Sequence[UUID]
 ) -> list[tuple[list[UUID], float, float]]:
-    best: dict[str, tuple[float, float]] = {}
-    for a, b, weight, probability in pairs:
-        for member in (str(a), str(b)):
-            p, w = best.get(member, (0.0, float("-inf")))
-            best[member] = (max(p, probability), max(w, weight))
+    """The open pairs as groups (`PairScorer.groups`: two groups join only when their members
+    agree), each with the probability and weight of its strongest pair."""
+    index = {customer: k for k, customer in enumerate(ids)}
+    known = [(index[a], index[b], p) for a, b, _, p in pairs if a in index and b in index]
+    strongest: dict[frozenset[UUID], tuple[float, float]] = {
+        frozenset((a, b)): (p, w) for a, b, w, p in pairs
+    }
     groups = []
-    for members in connected_groups((str(a), str(b)) for a, b, _, _ in pairs):
-        probability = max(best[m][0] for m in members)
-        weight = max(best[m][1] for m in members)
-        groups.append(([UUID(m) for m in members], probability, weight))
+    for group in scorer.groups(known):
+        members = [ids[k] for k in group]
+        inside = [
+            strongest[key]
+            for x, y in combinations(members, 2)
+            if (key := frozenset((x, y))) in strongest
+        ]
+        groups.append((members, max(p for p, _ in inside), max(w for _, w in inside)))
     return groups
 
 

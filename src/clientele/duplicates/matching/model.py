@@ -210,3 +210,8 @@ DEFAULT_MODEL = Model.from_table(
 # From this probability a pair is a likely duplicate (chosen on the development sets, not on
 # the reported ones: see docs/duplicates.md).
 MATCH_PROBABILITY = 0.2
+# Two groups of likely pairs join only when their members are on average at least
+# GROUP_PROBABILITY one customer and no pair across them is below CONTRADICTION_PROBABILITY
+# (`PairScorer.groups`; both chosen on the development sets: `phone_changed.choose_group`).
+GROUP_PROBABILITY = 0.3
+CONTRADICTION_PROBABILITY = 1e-4
