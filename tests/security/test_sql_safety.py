@@ -37,15 +37,15 @@ ALLOWLIST: dict[tuple[str, str], str] = {
     # FILLABLE_FIELDS, RESTORED_COLUMNS and MATCH_COLUMNS; every value is a bound :param.
     ("duplicates/repository.py", "stream_customers"): "MATCH_COLUMNS constant",
     ("duplicates/repository.py", "online_candidates"): "constant column list",
-    ("duplicates/repository.py", "move_rows"): "MOVED_TABLES constant",
-    ("duplicates/repository.py", "_write_customer_columns"): (
+    ("duplicates/merge_repository.py", "move_rows"): "MOVED_TABLES constant",
+    ("duplicates/merge_repository.py", "_write_customer_columns"): (
         "columns filtered to FILLABLE_FIELDS / RESTORED_COLUMNS"
     ),
-    ("duplicates/repository.py", "get_merge"): "MOVED_TABLES constant",
-    ("duplicates/repository.py", "moves_not_in_place"): "MOVED_TABLES constant",
-    ("duplicates/repository.py", "lock_moved_rows"): "MOVED_TABLES constant",
-    ("duplicates/repository.py", "move_rows_back"): "MOVED_TABLES constant",
-    ("duplicates/repository.py", "count_dependents"): "MOVED_TABLES constant",
+    ("duplicates/merge_repository.py", "get_merge"): "MOVED_TABLES constant",
+    ("duplicates/merge_repository.py", "moves_not_in_place"): "MOVED_TABLES constant",
+    ("duplicates/merge_repository.py", "lock_moved_rows"): "MOVED_TABLES constant",
+    ("duplicates/merge_repository.py", "move_rows_back"): "MOVED_TABLES constant",
+    ("duplicates/merge_repository.py", "count_dependents"): "MOVED_TABLES constant",
     # The repair's recount: module-level SQL constants composed of other constants.
     ("reports/repository.py", "counter_drift"): "module SQL constants, no input",
     # Change events and webhooks (issue 17): column lists are module constants; the feed's type

@@ -18,7 +18,7 @@ from clientele.cli.common import (
     run_with_uow,
     stage_progress,
 )
-from clientele.duplicates import phone_changed, service
+from clientele.duplicates import merging, phone_changed, service
 from clientele.duplicates.evaluation import Metrics, run_all
 from clientele.errors import DomainError
 
@@ -87,7 +87,7 @@ def duplicates_merge(
             plan = run_with_uow(
                 settings,
                 url,
-                lambda uow: service.merge(
+                lambda uow: merging.merge(
                     uow,
                     survivor_id=survivor_id,
                     duplicate_ids=duplicate_ids,
@@ -118,7 +118,7 @@ def duplicates_undo(merge_id: str, data_dir: DataDir = None) -> None:
             run_with_uow(
                 settings,
                 url,
-                lambda uow: service.undo_merge(uow, merge_id=merge, actor=cli_actor()),
+                lambda uow: merging.undo_merge(uow, merge_id=merge, actor=cli_actor()),
             )
     except (DomainError, ValueError) as exc:
         err.print(f"[red]{exc}[/red]")

@@ -6,8 +6,8 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 
 from clientele.deps import Admin, UoW, Viewer
-from clientele.duplicates import service
-from clientele.duplicates.repository import MergeRecord
+from clientele.duplicates import merging, service
+from clientele.duplicates.merge_repository import MergeRecord
 from clientele.duplicates.schemas import (
     CustomerBrief,
     DuplicateItemRead,
@@ -117,7 +117,7 @@ async def merge_customers(
     """Move the duplicates' tickets, equipment, contacts and legacy ids to this customer and
     fill its empty fields from them, in one transaction; the duplicates keep their rows with
     `merged_into_id`. Answers 201 with the merge (its `id` undoes it) and `Location`."""
-    plan = await service.merge(
+    plan = await merging.merge(
         uow,
         survivor_id=customer_id,
         duplicate_ids=body.duplicate_ids,
@@ -138,7 +138,7 @@ async def merge_customers(
             rows_to_move=plan.rows_to_move,
         )
     response.headers["Location"] = f"/api/v1/merges/{plan.merge_id}"
-    return merge_read(await service.get_merge(uow, merge_id=plan.merge_id))
+    return merge_read(await merging.get_merge(uow, merge_id=plan.merge_id))
 
 
 @router.get(
@@ -148,7 +148,7 @@ async def merge_customers(
 )
 async def get_merge(merge_id: UUID, uow: UoW, actor: Viewer) -> MergeRead:
     """What a merge filled and moved, and whether it was undone."""
-    return merge_read(await service.get_merge(uow, merge_id=merge_id))
+    return merge_read(await merging.get_merge(uow, merge_id=merge_id))
 
 
 @router.post(
@@ -163,4 +163,4 @@ async def get_merge(merge_id: UUID, uow: UoW, actor: Viewer) -> MergeRead:
 async def undo_merge(merge_id: UUID, uow: UoW, actor: Admin) -> MergeRead:
     """Put every moved row back and every field the merge changed, as it was; refused with
     409 and `blockers` if something changed since that the undo would overwrite."""
-    return merge_read(await service.undo_merge(uow, merge_id=merge_id, actor=actor))
+    return merge_read(await merging.undo_merge(uow, merge_id=merge_id, actor=actor))

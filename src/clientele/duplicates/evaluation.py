@@ -549,7 +549,7 @@ def fit_default_model(*, seed: int = 1, n: int = 20_000) -> Model:
 
 
 def default_model_source(model: Model, *, floor: float = 0.01) -> str:
-    """`model` as the `DEFAULT_MODEL = Model(...)` literal of matching.py.
+    """`model` as the `DEFAULT_MODEL = Model.from_table(...)` literal of matching/model.py.
 
     Every m is raised to at least `floor` (then renormalised): the generator never gives a
     duplicate another city or pincode, real clerks now and then do, and the online check must
@@ -560,17 +560,17 @@ def default_model_source(model: Model, *, floor: float = 0.01) -> str:
         raised = [max(v, low) for v in values]
         return tuple(v / sum(raised) for v in raised)
 
-    def table(values: dict[str, tuple[float, ...]], low: float) -> str:
-        rows = [
-            f'        "{f}": ({", ".join(f"{v:.3g}" for v in floored(values[f], low))}),'
-            for f in FIELDS
-        ]
-        return "\n".join(rows)
+    def levels(values: tuple[float, ...], low: float) -> str:
+        return f"({', '.join(f'{v:.3g}' for v in floored(values, low))})"
 
+    rows = [
+        f'        "{f}": (\n            {levels(model.m[f], floor)},\n'
+        f"            {levels(model.u[f], 1e-4)},\n        ),"
+        for f in FIELDS
+    ]
     return (
-        "DEFAULT_MODEL = Model(\n"
-        f"    m={{\n{table(model.m, floor)}\n    }},\n"
-        f"    u={{\n{table(model.u, 1e-4)}\n    }},\n"
-        f"    duplicate_share={model.duplicate_share:.4g},\n"
-        ")"
+        "DEFAULT_MODEL = Model.from_table(\n"
+        "    {  # field: (m per level, u per level)\n"
+        + "\n".join(rows)
+        + f"\n    }},\n    duplicate_share={model.duplicate_share:.4g},\n)"
     )

@@ -231,3 +231,11 @@ def compare_code(a: MatchRecord, b: MatchRecord) -> int:
 def compare(a: MatchRecord, b: MatchRecord) -> tuple[int, ...]:
     """The level of each field (index into LEVELS[field], NULL when a value is missing)."""
     return decode(compare_code(a, b))
+
+
+def contradicts(a: MatchRecord, b: MatchRecord) -> bool:
+    """Whether two records cannot be one customer, whatever else they share: each has a valid
+    GSTIN (checksum checked when the record was built) and they differ. A GSTIN is one legal
+    registration; a clerk's typo fails the checksum and is no GSTIN at all. Used by the groups'
+    check (`PairScorer.groups`), not by a pair's score: the pair is still shown."""
+    return a.gstin is not None and b.gstin is not None and a.gstin != b.gstin

@@ -2,7 +2,7 @@
 
 import math
 from array import array
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from clientele.duplicates.matching.compare import (
@@ -16,9 +16,18 @@ from clientele.duplicates.matching.compare import (
     PHONE,
     SURNAME,
     compare_code,
+    contradicts,
     decode,
 )
-from clientele.duplicates.matching.model import DEFAULT_MODEL, MATCH_PROBABILITY, Model, Rarity
+from clientele.duplicates.matching.groups import checked_groups
+from clientele.duplicates.matching.model import (
+    CONTRADICTION_PROBABILITY,
+    DEFAULT_MODEL,
+    GROUP_PROBABILITY,
+    MATCH_PROBABILITY,
+    Model,
+    Rarity,
+)
 from clientele.duplicates.matching.records import MatchRecord
 from clientele.duplicates.matching.scores import Score, explain
 
@@ -129,6 +138,10 @@ def estimate(
     return _em(patterns, start, update_m=False, iterations=iterations, strength=strength)
 
 
+def _logit(probability: float) -> float:
+    return math.log2(probability / (1 - probability))
+
+
 class PairScorer:
     """Scores the candidate pairs of one scan: levels first, then EM, then the weights.
 
@@ -169,6 +182,44 @@ class PairScorer:
         for i, j, code in zip(self._left, self._right, self._codes, strict=True):
             levels = decode(code)
             yield i, j, base[code] + rarity.adjustment(records[i], records[j], levels)
+
+    def pair_log_odds(self, i: int, j: int) -> float:
+        """The log2 odds that records i and j are one customer, whether or not they were a
+        candidate pair (compared now, with the fitted model and the names' rarity)."""
+        a, b = self.records[i], self.records[j]
+        code = compare_code(a, b)
+        model = self.model
+        return model.code_weight(code) + model.prior + self.rarity.adjustment(a, b, decode(code))
+
+    def groups(
+        self,
+        pairs: Iterable[tuple[int, int, float]],
+        *,
+        probability: float | None = None,
+        contradiction: float | None = None,
+    ) -> list[list[int]]:
+        """The likely pairs (i, j, probability) as the groups an admin would merge.
+
+        Strongest pairs first; two groups join only when their members are, on average (of
+        the log odds of every pair across the two), at least `probability` one customer
+        (default GROUP_PROBABILITY), and no pair across them is below `contradiction`
+        (default CONTRADICTION_PROBABILITY: e.g. two clearly different names and addresses), and
+        none `contradicts` another (two valid GSTINs that differ). A chain A~B~C where A and C
+        are clearly two customers is not one group.
+        """
+        mean_needed = _logit(GROUP_PROBABILITY if probability is None else probability)
+        each_needed = _logit(CONTRADICTION_PROBABILITY if contradiction is None else contradiction)
+
+        def accept(one: list[str], other: list[str]) -> bool:
+            records = self.records
+            pairs = [(int(x), int(y)) for x in one for y in other]
+            if any(contradicts(records[x], records[y]) for x, y in pairs):
+                return False
+            odds = [self.pair_log_odds(x, y) for x, y in pairs]
+            return min(odds) >= each_needed and sum(odds) / len(odds) >= mean_needed
+
+        found = checked_groups(((str(i), str(j), p) for i, j, p in pairs), accept)
+        return [[int(x) for x in group] for group in found]
 
     def matches(self, probability: float | None = None) -> Iterator[tuple[int, int, Score]]:
         """Every likely duplicate pair (indexes into `records`), with its explained score.

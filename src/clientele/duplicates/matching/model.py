@@ -43,6 +43,17 @@ class Model:
         )
         self.prior = math.log2(duplicate_share / (1.0 - duplicate_share))
 
+    @classmethod
+    def from_table(
+        cls, table: dict[str, tuple[tuple[float, ...], tuple[float, ...]]], duplicate_share: float
+    ) -> "Model":
+        """A model from one row per field: (m per level, u per level)."""
+        return cls(
+            m={f: mu[0] for f, mu in table.items()},
+            u={f: mu[1] for f, mu in table.items()},
+            duplicate_share=duplicate_share,
+        )
+
     def weight(self, field: str, level: str) -> float:
         return self.weights[FIELDS.index(field)][LEVELS[field].index(level)]
 
@@ -139,39 +150,68 @@ class Rarity:
 # scan keeps when its own estimate is not plausible. Made by EM on the development set (the
 # synthetic Indian set, seed 1), every m at least 1%: `evaluation.fit_default_model` and
 # `evaluation.default_model_source`.
-DEFAULT_MODEL = Model(
-    m={
-        "name": (0.681, 0.102, 0.159, 0.0279, 0.00982, 0.0102, 0.00982),
-        "given_name": (0.715, 0.231, 0.0337, 0.00984, 0.00984),
-        "surname": (0.806, 0.164, 0.0197, 0.00992),
-        "phone": (0.86, 0.14),
-        "email": (0.98, 0.00981, 0.00981),
-        "gstin": (0.98, 0.00981, 0.00981),
-        "city": (0.98, 0.0098, 0.0098),
-        "state": (0.98, 0.02),
-        "pincode": (0.98, 0.0098, 0.0098),
-        "street_number": (0.98, 0.0098, 0.0098),
-        "street": (0.971, 0.00971, 0.00971, 0.00971),
-        "locality": (0.98, 0.0098, 0.0098),
-        "customer_type": (0.99, 0.0099),
-    },
-    u={
-        "name": (0.0806, 0.0034, 0.00338, 0.000988, 0.00613, 0.0173, 0.888),
-        "given_name": (0.38, 0.00658, 0.00597, 0.0001, 0.608),
-        "surname": (0.389, 0.00529, 0.0018, 0.604),
-        "phone": (0.00681, 0.993),
-        "email": (0.0421, 0.01, 0.948),
-        "gstin": (0.0001, 0.0001, 1),
-        "city": (0.832, 0.0001, 0.168),
-        "state": (0.6, 0.4),
-        "pincode": (0.615, 0.0608, 0.324),
-        "street_number": (0.225, 0.071, 0.704),
-        "street": (0.447, 0.0001, 0.0321, 0.521),
-        "locality": (0.636, 0.00261, 0.361),
-        "customer_type": (0.476, 0.524),
+DEFAULT_MODEL = Model.from_table(
+    {  # field: (m per level, u per level)
+        "name": (
+            (0.681, 0.102, 0.159, 0.0279, 0.00982, 0.0102, 0.00982),
+            (0.0806, 0.0034, 0.00338, 0.000988, 0.00613, 0.0173, 0.888),
+        ),
+        "given_name": (
+            (0.715, 0.231, 0.0337, 0.00984, 0.00984),
+            (0.38, 0.00658, 0.00597, 0.0001, 0.608),
+        ),
+        "surname": (
+            (0.806, 0.164, 0.0197, 0.00992),
+            (0.389, 0.00529, 0.0018, 0.604),
+        ),
+        "phone": (
+            (0.86, 0.14),
+            (0.00681, 0.993),
+        ),
+        "email": (
+            (0.98, 0.00981, 0.00981),
+            (0.0421, 0.01, 0.948),
+        ),
+        "gstin": (
+            (0.98, 0.00981, 0.00981),
+            (0.0001, 0.0001, 1),
+        ),
+        "city": (
+            (0.98, 0.0098, 0.0098),
+            (0.832, 0.0001, 0.168),
+        ),
+        "state": (
+            (0.98, 0.02),
+            (0.6, 0.4),
+        ),
+        "pincode": (
+            (0.98, 0.0098, 0.0098),
+            (0.615, 0.0608, 0.324),
+        ),
+        "street_number": (
+            (0.98, 0.0098, 0.0098),
+            (0.225, 0.071, 0.704),
+        ),
+        "street": (
+            (0.971, 0.00971, 0.00971, 0.00971),
+            (0.447, 0.0001, 0.0321, 0.521),
+        ),
+        "locality": (
+            (0.98, 0.0098, 0.0098),
+            (0.636, 0.00261, 0.361),
+        ),
+        "customer_type": (
+            (0.99, 0.0099),
+            (0.476, 0.524),
+        ),
     },
     duplicate_share=0.06458,
 )
 # From this probability a pair is a likely duplicate (chosen on the development sets, not on
 # the reported ones: see docs/duplicates.md).
 MATCH_PROBABILITY = 0.2
+# Two groups of likely pairs join only when their members are on average at least
+# GROUP_PROBABILITY one customer and no pair across them is below CONTRADICTION_PROBABILITY
+# (`PairScorer.groups`; both chosen on the development sets: `phone_changed.choose_group`).
+GROUP_PROBABILITY = 0.3
+CONTRADICTION_PROBABILITY = 1e-4
