@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from clientele.customers.domain import Customer, CustomerType
 from clientele.deps import UoW
+from clientele.duplicates import merging
 from clientele.duplicates import service as duplicates_service
 from clientele.duplicates.service import AlreadyDecided, LikelyDuplicate
 from clientele.errors import InvalidValue
@@ -122,7 +123,7 @@ async def merge_duplicates(
             request, "error.html", session, status=422, title="Pick a survivor",
             message="Choose which customer stays; the others are merged into it.",
         )  # fmt: skip
-    plan = await duplicates_service.merge(
+    plan = await merging.merge(
         uow,
         survivor_id=survivor_id,
         duplicate_ids=duplicates,
@@ -142,7 +143,7 @@ async def merge_page(
     merge_id: str,
     notice: Annotated[str, Query(max_length=40)] = "",
 ) -> HTMLResponse:
-    found = await duplicates_service.get_merge(uow, merge_id=id_in_url(merge_id, "merge"))
+    found = await merging.get_merge(uow, merge_id=id_in_url(merge_id, "merge"))
     return render(request, "merge.html", session, merge=found, notice=notice, blockers=[])
 
 
@@ -152,9 +153,9 @@ async def undo_merge(
 ) -> Response:
     uuid = id_in_url(merge_id, "merge")
     try:
-        await duplicates_service.undo_merge(uow, merge_id=uuid, actor=session.user.actor)
-    except duplicates_service.UndoRefused as exc:
-        found = await duplicates_service.get_merge(uow, merge_id=uuid)
+        await merging.undo_merge(uow, merge_id=uuid, actor=session.user.actor)
+    except merging.UndoRefused as exc:
+        found = await merging.get_merge(uow, merge_id=uuid)
         blockers = list(exc.extra.get("blockers", [exc.detail]))
         return render(
             request, "merge.html", session, status=409, merge=found, notice="",
