@@ -8,12 +8,11 @@ import os
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from clientele import schema
@@ -22,11 +21,10 @@ from clientele.auth.domain import Role
 from clientele.auth.service import create_token
 from clientele.config import Settings, load_settings
 from clientele.db import create_engine, libpq_url
-from clientele.uow import SavepointUnitOfWork, UnitOfWorkFactory
-
-
-def _with_database(url: str, name: str) -> str:
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
+from clientele.uow import EngineUnitOfWork, SavepointUnitOfWork, UnitOfWorkFactory
+from tests.support.builders import Builder
+from tests.support.databases import create_database, drop_database, new_database
+from tests.support.web import users, web  # noqa: F401 - the web UI fixtures, for every folder
 
 
 @pytest.fixture(scope="session")
@@ -44,44 +42,28 @@ def server_url() -> Iterator[str]:
     server.cleanup()
 
 
-def _create_database(server: str, name: str, *, template: str | None = None) -> str:
-    with psycopg.connect(server, autocommit=True) as conn:
-        suffix = f' TEMPLATE "{template}"' if template else ""
-        conn.execute(f'CREATE DATABASE "{name}"{suffix}')
-    return _with_database(server, name)
-
-
-def _drop_database(server: str, name: str) -> None:
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 @pytest.fixture(scope="session")
 def template_database(server_url: str) -> Iterator[str]:
     """A database migrated to head that nobody connects to, copied for each use."""
     name = f"clientele_tpl_{uuid.uuid4().hex[:12]}"
-    url = _create_database(server_url, name)
+    url = create_database(server_url, name)
     schema.upgrade(url)
     yield name
-    _drop_database(server_url, name)
+    drop_database(server_url, name)
 
 
 @pytest.fixture
 def fresh_database_url(server_url: str, template_database: str) -> Iterator[str]:
     """A new database at head for one test that needs committed data or real concurrency."""
-    name = f"clientele_fresh_{uuid.uuid4().hex[:12]}"
-    url = _create_database(server_url, name, template=template_database)
-    yield url
-    _drop_database(server_url, name)
+    with new_database(server_url, "clientele_fresh", template=template_database) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
 def database_url(server_url: str, template_database: str) -> Iterator[str]:
     """The database most tests share, each inside its own rolled-back transaction."""
-    name = f"clientele_test_{uuid.uuid4().hex[:12]}"
-    url = _create_database(server_url, name, template=template_database)
-    yield url
-    _drop_database(server_url, name)
+    with new_database(server_url, "clientele_test", template=template_database) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -155,11 +137,41 @@ def migrated_template_database(server_url: str) -> Iterator[str]:
     from tests.support.migrated import build
 
     name = f"clientele_migrated_tpl_{uuid.uuid4().hex[:12]}"
-    url = _create_database(server_url, name)
+    url = create_database(server_url, name)
     try:
         build(url)
     except BaseException:
-        _drop_database(server_url, name)
+        drop_database(server_url, name)
         raise
     yield name
-    _drop_database(server_url, name)
+    drop_database(server_url, name)
+
+
+@pytest.fixture
+def empty_database_url(server_url: str) -> Iterator[str]:
+    """A database with no schema at all (migration and legacy tests build their own)."""
+    with new_database(server_url, "clientele_empty") as url:
+        yield url
+
+
+@pytest.fixture
+async def live(
+    fresh_database_url: str, settings: Settings
+) -> AsyncIterator[tuple[httpx.AsyncClient, dict[str, str]]]:
+    """A client on an app with its own pool, and admin headers, on a database of its own: for
+    tests that need real commits or real concurrency (races, audit of failed requests)."""
+    engine = create_engine(fresh_database_url, settings)
+    token = await create_token(EngineUnitOfWork(engine), name="live-admin", role=Role.ADMIN)
+    await engine.dispose()
+    app = create_app(database_url=fresh_database_url, settings=replace(settings, pool_size=20))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client, {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def build(client: httpx.AsyncClient, agent: dict[str, str], connection: AsyncConnection) -> Builder:
+    """Customers, contacts, equipment and tickets made through the API (or inserted directly
+    where a test needs a fixed time), as an agent."""
+    return Builder(client, agent, connection)

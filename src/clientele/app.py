@@ -7,7 +7,6 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from clientele import __version__, metrics, schema
 from clientele.apidocs import install_docs
@@ -28,6 +27,7 @@ from clientele.imports.api import router as imports_router
 from clientele.limits import install_body_limit, install_cors
 from clientele.observability import RequestLogMiddleware, configure_logging
 from clientele.openapi import install_openapi, operation_id
+from clientele.ops import repository as ops_repository
 from clientele.organizations.api import router as organizations_router
 from clientele.privacy.access import AccessLog
 from clientele.privacy.api import router as privacy_router
@@ -142,9 +142,7 @@ def _add_health_routes(app: FastAPI) -> None:
     async def check_readiness(request: Request) -> Any:
         try:
             async with request.app.state.uow_factory() as uow:
-                current = (
-                    await uow.connection.execute(text("SELECT version_num FROM alembic_version"))
-                ).scalar_one_or_none()
+                current = await ops_repository.schema_version(uow.connection)
         except Exception:
             return problem(503, "Not ready", "the database is unreachable", slug="not-ready")
         if current != head:

@@ -36,10 +36,11 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from clientele import __version__, schema
+from clientele.ops import repository as ops_repository
 
 log = logging.getLogger(__name__)
 P = ParamSpec("P")
@@ -203,20 +204,13 @@ def prepare_worker_processes(workers: int) -> None:
 
 # -- the scrape -----------------------------------------------------------------------------
 
-_LEGACY_STATE = text(
-    "SELECT key, value FROM legacy_migration_state"
-    " WHERE key IN ('schema', 'customers', 'tickets', 'migrate', 'finalize_started')"
-)
 LEGACY_STAGES = ("schema", "customers", "tickets", "migrate", "finalize_started")
 
 
 async def _legacy_progress(conn: AsyncConnection) -> Metric | None:
-    exists = (
-        await conn.execute(text("SELECT to_regclass('legacy_migration_state') IS NOT NULL"))
-    ).scalar()
-    if not exists:
+    done = await ops_repository.legacy_stages_done(conn)
+    if done is None:
         return None
-    done = {key for key, value in (await conn.execute(_LEGACY_STATE)).all() if value}
     family = GaugeMetricFamily(
         "clientele_legacy_migration_stage_done",
         "1 once a stage of `clientele legacy migrate` / `finalize` is done, else 0.",

@@ -17,13 +17,13 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 from prometheus_client import Counter, Gauge
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clientele import schema
 from clientele.config import Settings
 from clientele.db import sqlalchemy_url
+from clientele.ops import repository
 
 log = logging.getLogger(__name__)
 
@@ -53,18 +53,6 @@ READS = Counter(
     "Reads that could go to a replica, by where they went (`primary` or a replica's name).",
     ["target"],
 )
-
-_POSITION = text(
-    "SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text, pg_is_wal_replay_paused(),"
-    " CASE WHEN pg_last_wal_receive_lsn() IS NULL"
-    "       OR pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0"
-    "  ELSE coalesce(extract(epoch FROM now() - pg_last_xact_replay_timestamp()), 0) END"
-)
-_SCHEMA = text(
-    "SELECT CASE WHEN to_regclass('alembic_version') IS NULL THEN NULL"
-    " ELSE (SELECT max(version_num) FROM alembic_version) END"
-)
-_PRIMARY_POSITION = text("SELECT pg_current_wal_lsn()::text")
 
 
 def parse_lsn(value: str | None) -> int | None:
@@ -149,13 +137,13 @@ class ReplicaRouter:
                 return  # another request checked it meanwhile
             try:
                 async with replica.engine.connect() as conn:
-                    in_recovery, replay, paused, lag = (await conn.execute(_POSITION)).one()
-                    revision = (await conn.execute(_SCHEMA)).scalar()
-                replica.replay_lsn = parse_lsn(replay)
-                replica.lag_s = float(lag)
-                if not in_recovery:
+                    position = await repository.replay_position(conn)
+                    revision = await repository.schema_version_if_any(conn)
+                replica.replay_lsn = parse_lsn(position.replay_lsn)
+                replica.lag_s = position.lag_s
+                if not position.in_recovery:
                     replica.usable, replica.reason = False, "not a replica (not in recovery)"
-                elif paused:
+                elif position.paused:
                     replica.usable, replica.reason = False, "replay paused"
                 elif revision != self.schema_head:
                     # Not yet replayed the schema upgrade (a deploy): its tables are the old ones.
@@ -257,8 +245,7 @@ async def _primary_position(engine: AsyncEngine) -> str | None:
     # past the write's commit record.
     try:
         async with engine.connect() as conn:
-            value: str | None = (await conn.execute(_PRIMARY_POSITION)).scalar_one()
-            return value
+            return await repository.primary_position(conn)
     except Exception:
         log.warning("could not read the primary's WAL position", exc_info=True)
         return None

@@ -22,6 +22,7 @@ from clientele import idempotency
 from clientele.auth.domain import Actor
 from clientele.deps import REQUEST_UOW_FACTORY
 from clientele.errors import Unauthenticated
+from clientele.idempotency import repository as idempotency_keys
 from clientele.openapi import problem_response
 from clientele.problems import problem
 from clientele.uow import SavepointUnitOfWork, UnitOfWork
@@ -141,7 +142,7 @@ class RequestTransactionMiddleware:
                 _header(scope, b"content-type") or "",
                 body,
             )
-            if not await idempotency.try_lock(outer.connection, caller=caller, key=key):
+            if not await idempotency_keys.try_lock(outer.connection, caller=caller, key=key):
                 await close()
                 await _send_problem(
                     send,
@@ -152,7 +153,7 @@ class RequestTransactionMiddleware:
                     headers={"Retry-After": "1"},
                 )
                 return
-            stored = await idempotency.find(outer.connection, caller=caller, key=key)
+            stored = await idempotency_keys.find(outer.connection, caller=caller, key=key)
             if stored is not None:
                 await outer.commit()  # keeps the clean-up of expired keys
                 await close()
@@ -180,7 +181,7 @@ class RequestTransactionMiddleware:
                 await _send_all(send, messages)
                 return
             if 200 <= status < 300:
-                await idempotency.save(
+                await idempotency_keys.save(
                     outer.connection,
                     caller=caller,
                     key=key,

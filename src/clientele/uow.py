@@ -5,10 +5,10 @@ from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from clientele import metrics
+from clientele.auth import repository as auth_repository
 
 
 class UnitOfWork:
@@ -34,9 +34,7 @@ class UnitOfWork:
 
     async def set_actor(self, actor: str) -> None:
         """Name who is writing, for the history trigger (transaction-local)."""
-        await self.connection.execute(
-            text("SELECT set_config('clientele.actor', :actor, true)"), {"actor": actor}
-        )
+        await auth_repository.set_actor(self.connection, actor)
 
     def read_only(self) -> Self:
         """This unit of work, to enter for one read statement (no transaction of its own where

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.helpers import assert_problem, create_customer, unique_mobile
+from tests.support.api import assert_problem, create_customer, unique_mobile
 
 CUSTOMERS = "/api/v1/customers"
 NOWHERE = "00000000-0000-4000-8000-000000000000"

@@ -2,7 +2,7 @@ import json
 import logging
 
 from clientele.observability import JsonFormatter
-from tests.api.helpers import create_customer
+from tests.support.api import create_customer
 
 CUSTOMERS = "/api/v1/customers"
 

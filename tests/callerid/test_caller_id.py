@@ -4,8 +4,8 @@ import datetime as dt
 
 import pytest
 
-from tests.api.helpers import assert_problem, create_customer, unique_mobile
-from tests.querycount import counting_queries
+from tests.support.api import assert_problem, create_customer, unique_mobile
+from tests.support.queries import counting_queries
 
 CALLER_ID = "/api/v1/customers/caller-id"
 SEARCH = "/api/v1/customers/search"

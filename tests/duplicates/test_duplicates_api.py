@@ -8,7 +8,7 @@ from sqlalchemy import text
 
 from clientele.auth.domain import Actor, Role
 from clientele.duplicates import service
-from tests.querycount import assert_fixed_statements
+from tests.support.queries import assert_fixed_statements
 
 _phones = itertools.count(1)
 ADMIN = Actor(name="test-admin", role=Role.ADMIN)

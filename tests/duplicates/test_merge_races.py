@@ -3,27 +3,6 @@
 import asyncio
 from collections import Counter
 
-import httpx
-import pytest
-
-from clientele.app import create_app
-from clientele.auth.domain import Role
-from clientele.auth.service import create_token
-from clientele.db import create_engine
-from clientele.uow import EngineUnitOfWork
-
-
-@pytest.fixture
-async def live(fresh_database_url, settings):
-    engine = create_engine(fresh_database_url, settings)
-    token = await create_token(EngineUnitOfWork(engine), name="merger", role=Role.ADMIN)
-    await engine.dispose()
-    app = create_app(database_url=fresh_database_url, settings=settings)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield client, {"Authorization": f"Bearer {token}"}
-
 
 async def test_concurrent_merges_of_overlapping_sets_cannot_both_win(live):
     client, headers = live

@@ -1,7 +1,7 @@
 """The online duplicate check on PATCH looks candidates up only by the evidence the update
 changed: a notes edit costs no lookup, a new name or phone is checked as on create."""
 
-from tests.tickets.conftest import a_phone
+from tests.support.builders import a_phone
 
 
 async def _patch(client, headers, customer, **body):

@@ -11,7 +11,7 @@ from clientele.auth.domain import Role
 from clientele.auth.service import create_token
 from clientele.db import create_engine
 from clientele.uow import EngineUnitOfWork
-from tests.api.helpers import assert_problem, create_customer
+from tests.support.api import assert_problem, create_customer
 
 
 async def test_the_feed_lists_changes_in_order_and_continues_from_its_cursor(client, agent, viewer):

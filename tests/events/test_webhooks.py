@@ -23,8 +23,8 @@ from clientele.config import Settings
 from clientele.db import create_engine
 from clientele.uow import EngineUnitOfWork
 from clientele.webhooks import worker
-from tests.api.helpers import assert_problem, create_customer
 from tests.events.receiver import Receiver, Running, verify
+from tests.support.api import assert_problem, create_customer
 
 
 @dataclasses.dataclass

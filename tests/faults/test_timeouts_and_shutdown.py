@@ -17,7 +17,7 @@ import psycopg
 import pytest
 
 from clientele.app import create_app
-from tests.live import free_port, wait_until_ready
+from tests.support.live import free_port, wait_until_ready
 
 CUSTOMERS = "/api/v1/customers"
 

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.live import LiveServer, admin_server
+from tests.support.live import LiveServer, admin_server
 
 
 @pytest.fixture(scope="module")

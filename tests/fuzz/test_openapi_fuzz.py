@@ -9,8 +9,8 @@ import os
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from tests.live import LiveServer
 from tests.support.fuzzing import app_schema, assert_documented
+from tests.support.live import LiveServer
 
 # Enough to exercise every operation in CI; the documented larger run (docs/security.md)
 # sets CLIENTELE_FUZZ_EXAMPLES.

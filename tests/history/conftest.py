@@ -1,15 +1,10 @@
 """Helpers for the history tests: customers made over HTTP, and the database clock."""
 
-import uuid
-from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 import httpx
-import psycopg
-import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 HOSPITAL = {
@@ -44,14 +39,3 @@ async def clock(connection: AsyncConnection) -> datetime:
     """The database's wall clock now (not the frozen transaction start)."""
     moment: datetime = (await connection.execute(text("SELECT clock_timestamp()"))).scalar_one()
     return moment
-
-
-@pytest.fixture
-def empty_database_url(server_url: str) -> Iterator[str]:
-    """A database with no schema at all, for migration tests."""
-    name = f"clientele_empty_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,12 +1,9 @@
 """Fixtures: an empty database per test, in the legacy shape, filled with messy data."""
 
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from clientele.demo.legacy_data import LegacyData, generate, load
 from clientele.legacy.shape import LEGACY_COLUMNS, legacy_md5_sql
@@ -32,22 +29,11 @@ def dataset(n_customers: int = 400, seed: int = 11) -> LegacyData:
 
 
 @pytest.fixture
-def empty_legacy_url(server_url: str) -> Iterator[str]:
-    """An empty database, dropped afterwards."""
-    name = f"clientele_legacy_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-@pytest.fixture
-def legacy_db(empty_legacy_url: str) -> LegacyDatabase:
+def legacy_db(empty_database_url: str) -> LegacyDatabase:
     """The legacy tables (contract section 4) with about 2,000 messy tickets."""
     data = dataset()
-    load(empty_legacy_url, data)
-    return LegacyDatabase(empty_legacy_url, data)
+    load(empty_database_url, data)
+    return LegacyDatabase(empty_database_url, data)
 
 
 def legacy_md5(url: str) -> dict[str, str]:

@@ -4,11 +4,11 @@ from clientele import schema
 from clientele.cli.serve import migrate_legacy_demo
 
 
-def test_the_demo_migrates_messy_legacy_tickets_into_a_current_schema(empty_legacy_url):
-    migrate_legacy_demo(empty_legacy_url, 60)
+def test_the_demo_migrates_messy_legacy_tickets_into_a_current_schema(empty_database_url):
+    migrate_legacy_demo(empty_database_url, 60)
 
-    assert schema.is_current(empty_legacy_url)
-    with psycopg.connect(empty_legacy_url) as conn:
+    assert schema.is_current(empty_database_url)
+    with psycopg.connect(empty_database_url) as conn:
         unlinked = conn.execute(
             "SELECT count(*) FROM service_tickets t"
             " LEFT JOIN customers c ON c.id = t.customer_id WHERE c.id IS NULL"
@@ -20,13 +20,13 @@ def test_the_demo_migrates_messy_legacy_tickets_into_a_current_schema(empty_lega
     assert legacy_ids > 0
 
 
-def test_the_demo_answers_the_design_docs_questions(empty_legacy_url):
+def test_the_demo_answers_the_design_docs_questions(empty_database_url):
     """At the size `clientele demo` uses: Mumbai customers with more than 10 tickets exist,
     most customers have a city, and no stored name is all lower case or opens in another
     script while Latin spellings were typed."""
-    migrate_legacy_demo(empty_legacy_url, 1500)
+    migrate_legacy_demo(empty_database_url, 1500)
 
-    with psycopg.connect(empty_legacy_url) as conn:
+    with psycopg.connect(empty_database_url) as conn:
         (mumbai,) = conn.execute(
             "SELECT count(*) FROM customers c WHERE c.city = 'Mumbai' AND"
             " (SELECT count(*) FROM service_tickets t WHERE t.customer_id = c.id) > 10"

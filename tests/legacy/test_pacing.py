@@ -77,10 +77,10 @@ def _wait_until_blocked(url: str) -> None:
 
 
 def test_a_batch_over_its_budget_is_rolled_back_and_the_old_application_goes_on(
-    empty_legacy_url: str, monkeypatch: pytest.MonkeyPatch
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A customers batch stalls (a loaded machine) while the old application waits for it."""
-    url = empty_legacy_url
+    url = empty_database_url
     data, by_lid = _two_ids_one_customer()
     load(url, data)
     write_ids = migrate_module._insert_legacy_ids
@@ -111,10 +111,10 @@ def test_a_batch_over_its_budget_is_rolled_back_and_the_old_application_goes_on(
 
 
 def test_migrate_backs_off_while_the_old_application_holds_a_lock_of_its_batch(
-    empty_legacy_url: str, monkeypatch: pytest.MonkeyPatch
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A long old-application transaction holds CUST-1's advisory lock when the batch starts."""
-    url = empty_legacy_url
+    url = empty_database_url
     data, by_lid = _two_ids_one_customer()
     load(url, data)
     plan_it = migrate_module.compute_resolution
@@ -145,9 +145,9 @@ def test_migrate_backs_off_while_the_old_application_holds_a_lock_of_its_batch(
 
 
 def test_migrate_gives_up_on_a_lock_never_released_and_a_re_run_completes(
-    empty_legacy_url: str, monkeypatch: pytest.MonkeyPatch
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = empty_legacy_url
+    url = empty_database_url
     data, by_lid = _two_ids_one_customer()
     load(url, data)
     monkeypatch.setattr(migrate_module, "RETRY_ATTEMPTS", 3)

@@ -84,9 +84,9 @@ def _assert_each_ticket_follows_its_legacy_id(url: str, by_lid: dict[str, list[u
 
 @pytest.mark.parametrize("when", ["before the plan", "after the plan"])
 def test_trigger_created_customers_for_two_ids_the_plan_merges_keep_their_tickets(
-    empty_legacy_url: str, monkeypatch: pytest.MonkeyPatch, when: str
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch, when: str
 ) -> None:
-    url = empty_legacy_url
+    url = empty_database_url
     data, by_lid = _two_ids_one_customer()
     load(url, data)
     # One ticket of each id re-typed by the old application once the triggers are installed:
@@ -123,10 +123,10 @@ def test_trigger_created_customers_for_two_ids_the_plan_merges_keep_their_ticket
 
 
 def test_trigger_waits_for_the_batch_holding_its_legacy_id_then_finds_its_customer(
-    empty_legacy_url: str, monkeypatch: pytest.MonkeyPatch
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The old application re-types a ticket of CUST-1 while the batch writing CUST-1 is open."""
-    url = empty_legacy_url
+    url = empty_database_url
     data, by_lid = _two_ids_one_customer()
     load(url, data)
     write_ids = migrate_module._insert_legacy_ids

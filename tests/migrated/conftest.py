@@ -11,9 +11,9 @@ from clientele.auth.users import create_user
 from clientele.config import Settings
 from clientele.db import create_engine
 from clientele.uow import EngineUnitOfWork
-from tests.live import database_copy
+from tests.support.live import database_copy
 from tests.support.migrated import MigratedIds, add_admin_token, awkward_ids
-from tests.web.conftest import log_in
+from tests.support.web import log_in
 
 
 @pytest.fixture(scope="session")

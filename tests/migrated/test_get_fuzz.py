@@ -13,8 +13,8 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from tests.live import admin_server
 from tests.support.fuzzing import app_schema, assert_documented
+from tests.support.live import admin_server
 from tests.support.migrated import MigratedIds, awkward_ids
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("CLIENTELE_FUZZ_EXAMPLES", "30"))

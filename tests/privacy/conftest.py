@@ -10,7 +10,6 @@ from fastapi import FastAPI
 from clientele.app import create_app
 from clientele.config import Settings
 from clientele.uow import UnitOfWorkFactory
-from tests.web.conftest import users  # noqa: F401 - the web tests' user maker, as a fixture
 
 RETENTION_DAYS = 30
 

@@ -12,7 +12,7 @@ from clientele.auth.domain import Role
 from clientele.privacy import service
 from tests.conftest import bearer
 from tests.privacy.conftest import RETENTION_DAYS
-from tests.web.conftest import UserMaker, logged_in
+from tests.support.web import UserMaker, logged_in
 
 ERASE = {"reason": "erasure request", "request_ref": "DPR-7"}
 

@@ -3,8 +3,8 @@
 import pytest
 from sqlalchemy import text
 
-from tests.api.helpers import create_customer
 from tests.search.conftest import insert_customer
+from tests.support.api import create_customer
 
 SEARCH = "/api/v1/customers/search"
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
-from tests.tickets.conftest import field_errors
-from tests.tickets.sql_counting import counting_queries
+from tests.support.api import field_errors
+from tests.support.queries import counting_queries
 
 TICKETS = "/api/v1/tickets"
 PROBLEM = "application/problem+json"

@@ -20,7 +20,7 @@ import psycopg
 import pytest
 
 from clientele.auth.users import hash_password
-from tests.live import database_copy, uvicorn_server
+from tests.support.live import database_copy, uvicorn_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():

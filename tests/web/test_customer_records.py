@@ -2,7 +2,7 @@
 
 from clientele.auth.domain import Role
 from clientele.equipment import service as equipment_service
-from tests.web.conftest import csrf_of, logged_in, new_customer
+from tests.support.web import csrf_of, logged_in, new_customer
 
 
 async def test_an_agent_adds_and_edits_a_contact_from_the_customer_page(web, users, uow_factory):

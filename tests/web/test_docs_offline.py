@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.live import database_copy, uvicorn_server
+from tests.support.live import database_copy, uvicorn_server
 from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, sync_api
 
 

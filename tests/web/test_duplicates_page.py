@@ -5,7 +5,7 @@ import re
 from clientele.auth.domain import Role
 from clientele.duplicates import service
 from tests.duplicates.test_duplicates_api import ADMIN, a_duplicate_pair
-from tests.web.conftest import csrf_of, logged_in
+from tests.support.web import csrf_of, logged_in
 
 
 async def test_an_admin_merges_two_duplicates_from_the_queue_and_undoes_it(

@@ -10,7 +10,7 @@ from clientele.auth.domain import Role
 from clientele.cli import app as cli
 from clientele.customers import service as customers_service
 from clientele.history import service as history_service
-from tests.web.conftest import SEED_ACTOR, csrf_of, log_in, logged_in, new_customer
+from tests.support.web import SEED_ACTOR, csrf_of, log_in, logged_in, new_customer
 
 HTML = "text/html; charset=utf-8"
 

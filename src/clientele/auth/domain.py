@@ -4,6 +4,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
+from uuid import UUID
 
 TOKEN_PREFIX = "clt_"  # noqa: S105 - a public marker, not a secret
 
@@ -39,6 +40,20 @@ class Actor:
     @property
     def label(self) -> str:
         return f"{self.kind}:{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A person who logs in to the web UI."""
+
+    id: UUID
+    username: str
+    role: Role
+
+    @property
+    def actor(self) -> Actor:
+        """The identity this user acts as; history records `user:<name>`."""
+        return Actor(name=self.username, role=self.role, kind="user")
 
 
 def new_token_secret() -> str:

@@ -10,13 +10,9 @@ advisory lock, so parallel guesses cannot all slip in before the first failure i
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, text
-from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.elements import ColumnElement
-
+from clientele.auth import repository
 from clientele.config import Settings
 from clientele.errors import DomainError
-from clientele.tables import login_failures
 from clientele.uow import UnitOfWork
 
 
@@ -49,17 +45,6 @@ def _key(username: str) -> str:
     return username.strip().lower()[:200]
 
 
-async def _count(
-    conn: AsyncConnection, column: ColumnElement[str], value: str, window: timedelta
-) -> int:
-    statement = (
-        select(func.count())
-        .select_from(login_failures)
-        .where(column == value, login_failures.c.failed_at > func.now() - window)
-    )
-    return int((await conn.execute(statement)).scalar_one())
-
-
 async def begin_attempt(
     uow: UnitOfWork, *, username: str, client_ip: str, limits: LoginLimits
 ) -> LoginAttempt:
@@ -70,28 +55,17 @@ async def begin_attempt(
     ip = client_ip[:64]
     async with uow:
         conn = uow.connection
-        await conn.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:lock_key, 0))"),
-            {"lock_key": f"clientele_login:{name}"},
-        )
+        await repository.lock_login_name(conn, name)
         # Old failures of this name and address are no longer counted: drop them.
-        await conn.execute(
-            delete(login_failures).where(
-                (login_failures.c.username == name) | (login_failures.c.client_ip == ip),
-                login_failures.c.failed_at <= func.now() - limits.window,
-            )
+        await repository.prune_login_failures(
+            conn, username=name, client_ip=ip, window=limits.window
         )
-        by_user = await _count(conn, login_failures.c.username, name, limits.window)
-        by_ip = await _count(conn, login_failures.c.client_ip, ip, limits.window)
+        by_user, by_ip = await repository.count_login_failures(
+            conn, username=name, client_ip=ip, window=limits.window
+        )
         if by_user >= limits.per_user or by_ip >= limits.per_ip:
             raise TooManyLoginAttempts(int(limits.window.total_seconds()))
-        failure_id = (
-            await conn.execute(
-                login_failures.insert()
-                .values(username=name, client_ip=ip)
-                .returning(login_failures.c.id)
-            )
-        ).scalar_one()
+        failure_id = await repository.add_login_failure(conn, username=name, client_ip=ip)
         await uow.commit()
     return LoginAttempt(failure_id=failure_id, username=name)
 
@@ -99,11 +73,8 @@ async def begin_attempt(
 async def succeeded(uow: UnitOfWork, *, attempt: LoginAttempt) -> None:
     """The password was right: forget this username's failures (the address keeps its own)."""
     async with uow:
-        await uow.connection.execute(
-            delete(login_failures).where(
-                (login_failures.c.id == attempt.failure_id)
-                | (login_failures.c.username == attempt.username)
-            )
+        await repository.forget_login_failures(
+            uow.connection, failure_id=attempt.failure_id, username=attempt.username
         )
         await uow.commit()
 

@@ -1,15 +1,27 @@
-"""API token persistence (only hashes are stored)."""
+"""Auth persistence: API tokens (only hashes are stored), web users, web sessions, failed
+logins, and the actor a transaction writes as."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, func, or_, select, update
+from sqlalchemy import Row, delete, func, or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.elements import ColumnElement
 
-from clientele.auth.domain import Actor, Role
-from clientele.tables import api_tokens
+from clientele.auth.domain import Actor, Role, User
+from clientele.tables import api_tokens, login_failures, users, web_sessions
+
+
+async def set_actor(conn: AsyncConnection, label: str) -> None:
+    """Name who writes in this transaction (transaction-local), for the history and event
+    triggers."""
+    await conn.execute(text("SELECT set_config('clientele.actor', :actor, true)"), {"actor": label})
+
+
+# -- API tokens ------------------------------------------------------------------------------
 
 
 async def add_token(
@@ -93,3 +105,160 @@ async def revoke_tokens(
         .returning(*_INFO)
     )
     return [_info(row) for row in rows]
+
+
+# -- web users -------------------------------------------------------------------------------
+
+
+async def add_user(
+    conn: AsyncConnection, *, username: str, role: Role, password_hash: str
+) -> UUID | None:
+    """Insert a user; return its id, or None when the username is taken."""
+    row = (
+        await conn.execute(
+            insert(users)
+            .values(username=username, role=role.value, password_hash=password_hash)
+            .on_conflict_do_nothing(index_elements=["username"])
+            .returning(users.c.id)
+        )
+    ).first()
+    return None if row is None else row.id
+
+
+async def find_user(conn: AsyncConnection, username: str) -> tuple[User, str] | None:
+    """The enabled user with this (normalized) name and its password hash, or None."""
+    row = (
+        await conn.execute(
+            select(users.c.id, users.c.username, users.c.role, users.c.password_hash).where(
+                users.c.username == username, users.c.disabled_at.is_(None)
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return User(id=row.id, username=row.username, role=Role(row.role)), row.password_hash
+
+
+async def set_password_hash(conn: AsyncConnection, user_id: UUID, password_hash: str) -> None:
+    """Replace a user's password hash (a rehash with newer parameters)."""
+    await conn.execute(
+        users.update().where(users.c.id == user_id).values(password_hash=password_hash)
+    )
+
+
+# -- web sessions ----------------------------------------------------------------------------
+
+
+async def add_session(
+    conn: AsyncConnection, *, id_hash: bytes, user_id: UUID, csrf_token: str, expires_at: datetime
+) -> None:
+    """Store a new session, after removing that user's expired ones (the table stays small)."""
+    await conn.execute(
+        delete(web_sessions).where(
+            web_sessions.c.user_id == user_id, web_sessions.c.expires_at <= func.now()
+        )
+    )
+    await conn.execute(
+        web_sessions.insert().values(
+            id_hash=id_hash, user_id=user_id, csrf_token=csrf_token, expires_at=expires_at
+        )
+    )
+
+
+async def find_session(conn: AsyncConnection, id_hash: bytes) -> tuple[User, str, datetime] | None:
+    """The user, CSRF token and expiry of a live session (not expired, user enabled), or None."""
+    row = (
+        await conn.execute(
+            select(
+                users.c.id,
+                users.c.username,
+                users.c.role,
+                web_sessions.c.csrf_token,
+                web_sessions.c.expires_at,
+            )
+            .join(users, users.c.id == web_sessions.c.user_id)
+            .where(
+                web_sessions.c.id_hash == id_hash,
+                web_sessions.c.expires_at > func.now(),
+                users.c.disabled_at.is_(None),
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    user = User(id=row.id, username=row.username, role=Role(row.role))
+    return user, row.csrf_token, row.expires_at
+
+
+async def delete_session(conn: AsyncConnection, id_hash: bytes) -> None:
+    """Delete one session."""
+    await conn.execute(delete(web_sessions).where(web_sessions.c.id_hash == id_hash))
+
+
+async def delete_user_sessions(conn: AsyncConnection, user_id: UUID) -> int:
+    """Delete every session of a user; return how many there were."""
+    result = await conn.execute(delete(web_sessions).where(web_sessions.c.user_id == user_id))
+    return result.rowcount
+
+
+# -- failed logins ---------------------------------------------------------------------------
+
+
+async def lock_login_name(conn: AsyncConnection, username: str) -> None:
+    """Serialize the attempts on one username until the transaction ends."""
+    await conn.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:lock_key, 0))"),
+        {"lock_key": f"clientele_login:{username}"},
+    )
+
+
+async def prune_login_failures(
+    conn: AsyncConnection, *, username: str, client_ip: str, window: timedelta
+) -> None:
+    """Drop failures of this name or address older than the window (no longer counted)."""
+    await conn.execute(
+        delete(login_failures).where(
+            (login_failures.c.username == username) | (login_failures.c.client_ip == client_ip),
+            login_failures.c.failed_at <= func.now() - window,
+        )
+    )
+
+
+async def count_login_failures(
+    conn: AsyncConnection, *, username: str, client_ip: str, window: timedelta
+) -> tuple[int, int]:
+    """Failures within the window for this username, and for this client address."""
+
+    async def count(column: ColumnElement[str], value: str) -> int:
+        statement = (
+            select(func.count())
+            .select_from(login_failures)
+            .where(column == value, login_failures.c.failed_at > func.now() - window)
+        )
+        return int((await conn.execute(statement)).scalar_one())
+
+    return (
+        await count(login_failures.c.username, username),
+        await count(login_failures.c.client_ip, client_ip),
+    )
+
+
+async def add_login_failure(conn: AsyncConnection, *, username: str, client_ip: str) -> int:
+    """Count one failed login; return its id."""
+    failure_id: int = (
+        await conn.execute(
+            login_failures.insert()
+            .values(username=username, client_ip=client_ip)
+            .returning(login_failures.c.id)
+        )
+    ).scalar_one()
+    return failure_id
+
+
+async def forget_login_failures(conn: AsyncConnection, *, failure_id: int, username: str) -> None:
+    """A login succeeded: remove its counted attempt and that username's failures."""
+    await conn.execute(
+        delete(login_failures).where(
+            (login_failures.c.id == failure_id) | (login_failures.c.username == username)
+        )
+    )

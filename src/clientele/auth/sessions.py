@@ -10,12 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from clientele.auth.domain import Role
-from clientele.auth.users import User
-from clientele.tables import users, web_sessions
+from clientele.auth import repository
+from clientele.auth.domain import User
 from clientele.uow import UnitOfWork
 
 # An agent's working day; after that the browser logs in again.
@@ -42,66 +38,38 @@ async def start_session(uow: UnitOfWork, *, user: User) -> tuple[str, WebSession
     csrf = secrets.token_urlsafe(32)
     expires = datetime.now(UTC) + SESSION_LIFETIME
     async with uow:
-        conn = uow.connection
-        await conn.execute(
-            delete(web_sessions).where(
-                web_sessions.c.user_id == user.id, web_sessions.c.expires_at <= func.now()
-            )
-        )
-        await conn.execute(
-            web_sessions.insert().values(
-                id_hash=_hash(secret), user_id=user.id, csrf_token=csrf, expires_at=expires
-            )
+        await repository.add_session(
+            uow.connection,
+            id_hash=_hash(secret),
+            user_id=user.id,
+            csrf_token=csrf,
+            expires_at=expires,
         )
         await uow.commit()
     return secret, WebSession(user=user, csrf_token=csrf, expires_at=expires)
-
-
-async def _find(conn: AsyncConnection, secret: str) -> WebSession | None:
-    row = (
-        await conn.execute(
-            select(
-                users.c.id,
-                users.c.username,
-                users.c.role,
-                web_sessions.c.csrf_token,
-                web_sessions.c.expires_at,
-            )
-            .join(users, users.c.id == web_sessions.c.user_id)
-            .where(
-                web_sessions.c.id_hash == _hash(secret),
-                web_sessions.c.expires_at > func.now(),
-                users.c.disabled_at.is_(None),
-            )
-        )
-    ).first()
-    if row is None:
-        return None
-    user = User(id=row.id, username=row.username, role=Role(row.role))
-    return WebSession(user=user, csrf_token=row.csrf_token, expires_at=row.expires_at)
 
 
 async def find_session(uow: UnitOfWork, *, secret: str) -> WebSession | None:
     """The live session for a cookie secret (one query), or None when unknown, expired,
     logged out, or its user was disabled."""
     async with uow:
-        return await _find(uow.connection, secret)
+        found = await repository.find_session(uow.connection, _hash(secret))
+    if found is None:
+        return None
+    user, csrf_token, expires_at = found
+    return WebSession(user=user, csrf_token=csrf_token, expires_at=expires_at)
 
 
 async def end_session(uow: UnitOfWork, *, secret: str) -> None:
     """Log out: the session is deleted, so the cookie is worthless from now on."""
     async with uow:
-        await uow.connection.execute(
-            delete(web_sessions).where(web_sessions.c.id_hash == _hash(secret))
-        )
+        await repository.delete_session(uow.connection, _hash(secret))
         await uow.commit()
 
 
 async def end_user_sessions(uow: UnitOfWork, *, user_id: UUID) -> int:
     """Log a user out everywhere; return how many sessions ended."""
     async with uow:
-        result = await uow.connection.execute(
-            delete(web_sessions).where(web_sessions.c.user_id == user_id)
-        )
+        ended = await repository.delete_user_sessions(uow.connection, user_id)
         await uow.commit()
-    return result.rowcount
+    return ended

@@ -4,46 +4,36 @@ Tokens (service.py) are for programs; users are people who log in to the web UI 
 password. Both become an `Actor`; a user's label is `user:<name>`, so history says who acted.
 """
 
+import functools
 import re
 import secrets
-from dataclasses import dataclass
-from uuid import UUID
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clientele.audit import repository as audit
-from clientele.auth.domain import Actor, Role
+from clientele.auth import repository
+from clientele.auth.domain import Role
+from clientele.auth.domain import User as User  # re-exported: callers import it from here
 from clientele.errors import Conflict, InvalidValue
-from clientele.tables import users
 from clientele.uow import UnitOfWork
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 # argon2-cffi's defaults (RFC 9106 "low memory" profile: argon2id, t=3, m=64 MiB, p=4).
 _hasher = PasswordHasher()
-# Verified against when the user does not exist, so an unknown name costs as long as a
-# wrong password and response times do not reveal which usernames exist.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist, so an unknown name costs as long as a
+    wrong password and response times do not reveal which usernames exist. Made on first use:
+    an argon2 hash costs a tenth of a second, which every `clientele` command paid at import."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class UserExists(Conflict):
     slug = "user-exists"
     title = "User already exists"
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    id: UUID
-    username: str
-    role: Role
-
-    @property
-    def actor(self) -> Actor:
-        """The identity this user acts as; history records `user:<name>`."""
-        return Actor(name=self.username, role=self.role, kind="user")
 
 
 def normalize_username(raw: str) -> str:
@@ -85,15 +75,10 @@ async def create_user(
     name = normalize_username(username)
     password = new_password()
     async with uow:
-        row = (
-            await uow.connection.execute(
-                insert(users)
-                .values(username=name, role=role.value, password_hash=hash_password(password))
-                .on_conflict_do_nothing(index_elements=["username"])
-                .returning(users.c.id)
-            )
-        ).first()
-        if row is None:
+        user_id = await repository.add_user(
+            uow.connection, username=name, role=role, password_hash=hash_password(password)
+        )
+        if user_id is None:
             raise UserExists(f"a user named {name} already exists")
         await audit.record(
             uow.connection,
@@ -103,20 +88,7 @@ async def create_user(
             target={"username": name, "role": role.value},
         )
         await uow.commit()
-    return User(id=row.id, username=name, role=role), password
-
-
-async def _find(conn: AsyncConnection, username: str) -> tuple[User, str] | None:
-    row = (
-        await conn.execute(
-            select(users.c.id, users.c.username, users.c.role, users.c.password_hash).where(
-                users.c.username == username, users.c.disabled_at.is_(None)
-            )
-        )
-    ).first()
-    if row is None:
-        return None
-    return User(id=row.id, username=row.username, role=Role(row.role)), row.password_hash
+    return User(id=user_id, username=name, role=role), password
 
 
 async def authenticate_user(uow: UnitOfWork, *, username: str, password: str) -> User | None:
@@ -129,18 +101,14 @@ async def authenticate_user(uow: UnitOfWork, *, username: str, password: str) ->
     except InvalidValue:
         name = None
     async with uow:
-        found = await _find(uow.connection, name) if name else None
+        found = await repository.find_user(uow.connection, name) if name else None
         if found is None:
-            verify_password(_DUMMY_HASH, password)
+            verify_password(_dummy_hash(), password)
             return None
         user, stored = found
         if not verify_password(stored, password):
             return None
         if _hasher.check_needs_rehash(stored):
-            await uow.connection.execute(
-                users.update()
-                .where(users.c.id == user.id)
-                .values(password_hash=hash_password(password))
-            )
+            await repository.set_password_hash(uow.connection, user.id, hash_password(password))
             await uow.commit()
     return user

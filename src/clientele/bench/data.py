@@ -17,13 +17,9 @@ from psycopg.types.json import Jsonb
 from clientele.db import libpq_url
 
 # The generator's own organisation plans (private): streamed customers reference exactly these.
-from clientele.demo.dataset import (
-    REFERENCE_TIME,
-    _pan_space,
-    _plan_organizations,
-    iter_customers,
-)
+from clientele.demo.customers import _pan_space, _plan_organizations, iter_customers
 from clientele.demo.load import CUSTOMER_COLUMNS, DEMO_ACTOR
+from clientele.demo.records import REFERENCE_TIME
 
 Progress = Callable[[str, int], None]
 

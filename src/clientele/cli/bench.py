@@ -7,7 +7,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from clientele.bench.runner import run_bench, write
 from clientele.cli.common import DataDir, database, err
 
 
@@ -26,6 +25,8 @@ def bench(
 ) -> None:
     """Load N customers (COPY), start the server, measure every endpoint over HTTP and its SQL
     floor over psycopg, and the search quality; print a table, optionally write JSON."""
+
+    from clientele.bench.runner import run_bench, write  # noqa: PLC0415 - heavy: loaded when run, not for --help
 
     _, url = database(data_dir)
     document = run_bench(

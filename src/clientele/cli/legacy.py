@@ -8,15 +8,7 @@ import typer
 from rich.progress import Progress
 from rich.table import Table
 
-from clientele import schema
 from clientele.cli.common import DataDir, database, err, stage_progress
-from clientele.legacy import ddl
-from clientele.legacy.finalize import finalize
-from clientele.legacy.lint import statements_for_lint
-from clientele.legacy.migrate import migrate
-from clientele.legacy.plan import build_plan
-from clientele.legacy.rollback import rollback
-from clientele.legacy.verify import all_ok, verify
 
 app = typer.Typer(
     help="Move the legacy tickets/equipment data into the customer master, online.",
@@ -39,6 +31,9 @@ def _fail(exc: Exception) -> typer.Exit:
 @app.command("plan")
 def legacy_plan(output_format: Format = "text", limit: int = 50, data_dir: DataDir = None) -> None:
     """Read only: what migrate would do, every conflict and how it is resolved."""
+    from clientele.legacy import ddl  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.legacy.plan import build_plan  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     url = _url(data_dir)
     try:
         with ddl.connect(url) as conn:
@@ -75,6 +70,10 @@ def legacy_migrate(
     data_dir: DataDir = None,
 ) -> None:
     """Expand: new tables, customers resolved and linked, constraints added online. Resumable."""
+    from clientele.legacy import ddl  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.legacy.lint import statements_for_lint  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.legacy.migrate import migrate  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     if print_ddl:
         for phase_name, statement in statements_for_lint():
             typer.echo(f"-- {phase_name}\nSET lock_timeout = '{lock_timeout_ms}ms';\n"
@@ -104,6 +103,9 @@ def legacy_migrate(
 @app.command("verify")
 def legacy_verify(output_format: Format = "text", data_dir: DataDir = None) -> None:
     """Run the validation checklist; exit 0 only when every check holds."""
+    from clientele.legacy import ddl  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.legacy.verify import all_ok, verify  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     url = _url(data_dir)
     with ddl.connect(url) as conn:
         results = verify(conn)
@@ -120,6 +122,9 @@ def legacy_verify(output_format: Format = "text", data_dir: DataDir = None) -> N
 @app.command("rollback")
 def legacy_rollback(data_dir: DataDir = None) -> None:
     """Back to the legacy shape, every legacy value as before migrate. Not after finalize."""
+    from clientele.legacy import ddl  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.legacy.rollback import rollback  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     url = _url(data_dir)
     try:
         ran = rollback(url, progress=lambda step: err.print(f"[dim]{step}[/dim]"))
@@ -133,6 +138,10 @@ def legacy_finalize(
     batch_size: Annotated[int, typer.Option(min=1)] = 5000, data_dir: DataDir = None
 ) -> None:
     """Contract (one way): archive and drop the legacy columns; the schema becomes head's."""
+    from clientele import schema  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.legacy import ddl  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.legacy.finalize import finalize  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     url = _url(data_dir)
     try:
         counts = finalize(

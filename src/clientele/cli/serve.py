@@ -3,25 +3,17 @@
 import os
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import Progress
 
-from clientele import schema
 from clientele.auth.domain import Role
-from clientele.auth.service import create_token
-from clientele.auth.users import create_user
 from clientele.cli.common import DataDir, current_database, err, run_with_uow, stage_progress
 from clientele.config import load_settings
-from clientele.db import start_embedded_server
-from clientele.demo import legacy_data
-from clientele.demo.dataset import generate
-from clientele.demo.load import has_table, load_dataset, refresh_search
-from clientele.legacy.finalize import finalize
-from clientele.legacy.migrate import migrate
-from clientele.metrics import prepare_worker_processes
-from clientele.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from clientele.uow import UnitOfWork
 
 DEMO_DATABASE = "clientele_demo"
 
@@ -29,6 +21,8 @@ DEMO_DATABASE = "clientele_demo"
 def _serve(url: str, host: str, port: int, workers: int) -> None:
     # uvicorn is imported by the two commands that serve, not by every command's start.
     import uvicorn  # noqa: PLC0415 - loaded only by the commands that serve
+
+    from clientele.metrics import prepare_worker_processes  # noqa: PLC0415 - heavy: loaded when run, not for --help
 
     # Workers are separate processes: they read the URL from the environment.
     os.environ["CLIENTELE_DATABASE_URL"] = url
@@ -59,6 +53,10 @@ def serve(
 
 def load_clean_demo(url: str, customers: int) -> None:
     """The curated data set with contacts and equipment, loaded directly (COPY)."""
+    from clientele import schema  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.demo.dataset import generate  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.demo.load import load_dataset, refresh_search  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     schema.upgrade(url)
     dataset = generate(n_customers=customers)
     with Progress(console=err) as progress:
@@ -76,6 +74,12 @@ def load_clean_demo(url: str, customers: int) -> None:
 
 def migrate_legacy_demo(url: str, customers: int) -> None:
     """Fill the legacy tables with messy tickets, then run the real migration on them."""
+    from clientele import schema  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.demo import legacy_data  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.demo.load import has_table, refresh_search  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.legacy.finalize import finalize  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.legacy.migrate import migrate  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     if not has_table(url, "service_tickets"):
         data = legacy_data.generate(customers)
         err.print(f"legacy tables: {len(data.tickets)} messy tickets, {len(data.equipment)} units")
@@ -92,7 +96,10 @@ def migrate_legacy_demo(url: str, customers: int) -> None:
     refresh_search(url)
 
 
-async def _demo_logins(uow: UnitOfWork) -> tuple[str, str, str]:
+async def _demo_logins(uow: "UnitOfWork") -> tuple[str, str, str]:
+    from clientele.auth.service import create_token  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.auth.users import create_user  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     token = await create_token(
         uow,
         name="demo-admin",
@@ -119,6 +126,9 @@ def demo(
     data_dir: DataDir = None,
 ) -> None:
     """Start an embedded PostgreSQL, fill it with realistic Indian customers, and serve."""
+    from clientele import schema  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.db import start_embedded_server  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     if source not in ("legacy", "clean"):
         raise typer.BadParameter("source must be legacy or clean")
     settings = load_settings(data_dir=data_dir)

@@ -8,8 +8,6 @@ from rich.console import Console
 from rich.table import Table
 
 from clientele.auth.domain import Role
-from clientele.auth.service import create_token, list_tokens, revoke_token
-from clientele.auth.users import create_user
 from clientele.cli.common import DataDir, cli_actor, current_database, err, refused, run_with_uow
 from clientele.errors import DomainError
 
@@ -25,6 +23,8 @@ def tokens_create(
     data_dir: DataDir = None,
 ) -> None:
     """Issue an API token. It is printed once, alone on the last line; only its hash is kept."""
+    from clientele.auth.service import create_token  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     settings, url = current_database(data_dir)
     expires = datetime.now(UTC) + timedelta(days=expires_in_days) if expires_in_days else None
     token = run_with_uow(
@@ -40,6 +40,8 @@ def tokens_create(
 def tokens_list(data_dir: DataDir = None) -> None:
     """List API tokens: id, name, role, state (live, expired, revoked) and dates. Secrets are
     never stored, so never shown."""
+    from clientele.auth.service import list_tokens  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     settings, url = current_database(data_dir)
     tokens = run_with_uow(settings, url, list_tokens)
     now = datetime.now(UTC)
@@ -63,6 +65,8 @@ def tokens_revoke(
 ) -> None:
     """Revoke a token by id, or every live token with this name. Running servers stop
     accepting it within 30 seconds (they cache token checks that long). Audited."""
+    from clientele.auth.service import revoke_token  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     settings, url = current_database(data_dir)
     actor = cli_actor().label
     try:
@@ -82,6 +86,8 @@ def users_create(
     data_dir: DataDir = None,
 ) -> None:
     """Create a web UI user. A generated password is printed once, alone on the last line."""
+    from clientele.auth.users import create_user  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     settings, url = current_database(data_dir)
     try:
         user, password = run_with_uow(

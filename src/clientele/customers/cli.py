@@ -7,9 +7,7 @@ from uuid import UUID
 import typer
 
 from clientele.cli.common import DataDir, cli_actor, current_database, refused, run_with_uow
-from clientele.customers import service
 from clientele.errors import DomainError
-from clientele.uow import UnitOfWork
 
 app = typer.Typer()
 
@@ -21,6 +19,9 @@ def block(
     data_dir: DataDir = None,
 ) -> None:
     """Block a customer: no new tickets until activated again."""
+    from clientele.customers import service  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.uow import UnitOfWork  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     settings, url = current_database(data_dir)
 
     async def work(uow: UnitOfWork) -> None:
@@ -38,6 +39,9 @@ def block(
 @app.command("activate")
 def activate(customer_id: UUID, data_dir: DataDir = None) -> None:
     """Make a blocked or inactive customer active again."""
+    from clientele.customers import service  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.uow import UnitOfWork  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     settings, url = current_database(data_dir)
 
     async def work(uow: UnitOfWork) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import psycopg
 
-from clientele.demo.dataset import _misspell, _short_name, iter_customers
+from clientele.demo.customers import _misspell, _short_name, iter_customers
 from clientele.legacy.normalize import name_key
 from clientele.legacy.shape import LEGACY_SCHEMA
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
 
-from clientele.demo import dataset as demo
+from clientele.demo import customers as demo
+from clientele.demo import vocabulary as words
 from clientele.duplicates.matching import (
     FIELDS,
     MATCH_PROBABILITY,
@@ -291,7 +292,7 @@ class _Synthetic:
         self.accidental_namesakes = accidental_namesakes
         self.names_in_locality: set[tuple[str, str, str]] = set()
 
-    def _fresh_name(self, customer_type: str, city: "demo._City", locality: str) -> str:
+    def _fresh_name(self, customer_type: str, city: "words.City", locality: str) -> str:
         """A name no other entity has in this locality.
 
         The name pools are small (54 brands, a few kinds), so at 20,000 records the same name
@@ -308,31 +309,31 @@ class _Synthetic:
             name = demo._name(self.rng, customer_type, city)
         return name
 
-    def phone(self, city: "demo._City", landline: bool) -> str:
+    def phone(self, city: "words.City", landline: bool) -> str:
         while True:
             if landline:
                 std = city.std_code
                 value = f"+91{std}2{self.rng.randrange(10 ** (8 - len(std))):0{8 - len(std)}d}"
             else:
-                value = f"{self.rng.choice(demo._MOBILE_PREFIXES)}{self.rng.randrange(10**7):07d}"
+                value = f"{self.rng.choice(words.MOBILE_PREFIXES)}{self.rng.randrange(10**7):07d}"
             if value not in self.phones:
                 self.phones.add(value)
                 return value
 
     def gstin(self, state: str, name: str) -> str | None:
-        code = demo._STATE_CODES.get(state)
+        code = words.STATE_CODES.get(state)
         if code is None:
             return None
-        letters = "".join(self.rng.choice(demo._LETTERS) for _ in range(3))
+        letters = "".join(self.rng.choice(words.LETTERS) for _ in range(3))
         initial = demo._initial(name)
-        pan = f"{letters}C{initial}{self.rng.randrange(10**4):04d}{self.rng.choice(demo._LETTERS)}"
+        pan = f"{letters}C{initial}{self.rng.randrange(10**4):04d}{self.rng.choice(words.LETTERS)}"
         first14 = f"{code}{pan}1Z"
         return first14 + gstin_check_char(first14)
 
-    def entity(self, *, name: str | None = None, city: "demo._City | None" = None) -> _Entity:
+    def entity(self, *, name: str | None = None, city: "words.City | None" = None) -> _Entity:
         rng = self.rng
-        customer_type = rng.choice(demo._CUSTOMER_TYPES)
-        city = city or rng.choice(demo._CITY_POOL)
+        customer_type = rng.choice(words.CUSTOMER_TYPES)
+        city = city or rng.choice(words.CITY_POOL)
         locality, pincode = rng.choice(city.localities)
         name = name or self._fresh_name(customer_type, city, locality)
         self.names_in_locality.add((name_key(name).folded, city.name, locality))
@@ -340,7 +341,7 @@ class _Synthetic:
         slug = demo._slug(name)[:20] or "info"
         email = None
         if rng.random() < 0.75:
-            email = f"{rng.choice(demo._ORG_MAIL_BOXES)}@{slug}.{rng.choice(demo._TLDS)}"
+            email = f"{rng.choice(words.ORG_MAIL_BOXES)}@{slug}.{rng.choice(words.TLDS)}"
         gstin = self.gstin(city.state, name) if rng.random() < 0.6 else None
         return _Entity(
             key=f"e{self.count}",
@@ -349,7 +350,7 @@ class _Synthetic:
             city=city.name,
             state=city.state,
             pincode=pincode,
-            phone=self.phone(city, rng.random() < demo._LANDLINE_SHARE[customer_type]),
+            phone=self.phone(city, rng.random() < words.LANDLINE_SHARE[customer_type]),
             email=email,
             gstin=gstin,
             address=demo._street_address(rng, city) if rng.random() < 0.85 else None,
@@ -426,17 +427,17 @@ def synthetic_dataset(
                 add(e, duplicate=True)
         elif roll < 0.19:
             # A branch of the same name in another city (other phone, e-mail, GSTIN).
-            other = rng.choice([c for c in demo._CITIES if c.name != e.city])
+            other = rng.choice([c for c in words.CITIES if c.name != e.city])
             add(gen.entity(name=e.name, city=other))
         elif roll < 0.22:
             # Another customer on the same switchboard (a group's second hospital, a dealer).
-            city = next(c for c in demo._CITIES if c.name == e.city)
+            city = next(c for c in words.CITIES if c.name == e.city)
             neighbour = gen.entity(city=city)
             neighbour.phone = e.phone
             add(neighbour)
         elif roll < 0.24:
             # A namesake in the same city ("Dr. Sharma's Clinic"): other phone and address.
-            city = next(c for c in demo._CITIES if c.name == e.city)
+            city = next(c for c in words.CITIES if c.name == e.city)
             add(gen.entity(name=e.name, city=city))
     return records, entity
 

@@ -10,10 +10,7 @@ import typer
 
 from clientele.cli.common import run_with_uow
 from clientele.config import load_settings
-from clientele.db import create_engine, resolve_database_url
-from clientele.events import service
 from clientele.events.domain import parse_cursor, parse_types
-from clientele.uow import EngineUnitOfWork
 
 app = typer.Typer(help="The change feed (docs/events.md).", no_args_is_help=True)
 
@@ -31,6 +28,9 @@ def list_events(
     data_dir: DataDir = None,
 ) -> None:
     """Print events after the cursor as JSON lines, then `next_cursor` on stderr."""
+    from clientele.db import resolve_database_url  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.events import service  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     settings = load_settings(data_dir=data_dir)
     url = resolve_database_url(settings)
 
@@ -54,6 +54,10 @@ def prune(
 ) -> None:
     """Delete events past retention (not those a pending webhook delivery needs) and finished
     deliveries as old, in committed batches. Workers do this hourly by themselves."""
+    from clientele.db import create_engine, resolve_database_url  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.events import service  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.uow import EngineUnitOfWork  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     settings = load_settings(data_dir=data_dir)
     url = resolve_database_url(settings)
     keep = settings.events_retention_days if days is None else days

@@ -6,20 +6,19 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from uuid import UUID
 
 import typer
-from fastapi.encoders import jsonable_encoder
 from rich.console import Console
 
 from clientele.cli.common import DataDir, cli_actor, current_database
 from clientele.config import Settings
-from clientele.db import create_engine
 from clientele.errors import DomainError
-from clientele.privacy import service
-from clientele.privacy.access import AccessLog, Reader
-from clientele.uow import EngineUnitOfWork, UnitOfWork
+
+if TYPE_CHECKING:
+    from clientele.privacy.access import AccessLog
+    from clientele.uow import UnitOfWork
 
 app = typer.Typer(
     help="Personal data (DPDP Act 2023): erase, export, legal holds, access-log retention.",
@@ -34,14 +33,18 @@ class Context:
     """What a command's work gets: settings, a unit of work, who runs it, its access log."""
 
     settings: Settings
-    uow: UnitOfWork
+    uow: "UnitOfWork"
     actor: str
-    log: AccessLog
+    log: "AccessLog"
 
 
 def _run(data_dir: Path | None, work: Callable[[Context], Awaitable[T]]) -> T:
     """Run one use case against the configured database; a refused one exits 1 with why.
     Reads the work logs through `Context.log` are written before the command ends."""
+    from clientele.db import create_engine  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.privacy.access import AccessLog  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.uow import EngineUnitOfWork  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     settings, url = current_database(data_dir)
     actor = cli_actor().label
 
@@ -65,6 +68,8 @@ def _run(data_dir: Path | None, work: Callable[[Context], Awaitable[T]]) -> T:
 
 
 def _print(document: Any) -> None:
+    from fastapi.encoders import jsonable_encoder  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     typer.echo(json.dumps(jsonable_encoder(document), indent=2, ensure_ascii=False))
 
 
@@ -78,6 +83,7 @@ def erase(
 ) -> None:
     """Overwrite an individual's (or a contact person's) personal data everywhere the database
     holds it; prints what was overwritten. Refused under a legal hold (listed)."""
+    from clientele.privacy import service  # noqa: PLC0415 - heavy: loaded when run, not for --help
 
     async def work(ctx: Context) -> service.Erasure:
         if contact:
@@ -104,6 +110,10 @@ def export(
     data_dir: DataDir = None,
 ) -> None:
     """Everything held about a person, as one JSON document (the read is access-logged)."""
+    from fastapi.encoders import jsonable_encoder  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
+    from clientele.privacy import service  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.privacy.access import Reader  # noqa: PLC0415 - heavy: loaded when run, not for --help
 
     async def work(ctx: Context) -> dict[str, Any]:
         reader = Reader(ctx.log, ctx.actor, "local")
@@ -126,6 +136,7 @@ def hold(
     data_dir: DataDir = None,
 ) -> None:
     """Place an explicit legal hold: erasure is refused until it is released."""
+    from clientele.privacy import service  # noqa: PLC0415 - heavy: loaded when run, not for --help
 
     async def work(ctx: Context) -> None:
         await service.place_hold(ctx.uow, customer_id=customer_id, reason=reason, actor=ctx.actor)
@@ -137,6 +148,7 @@ def hold(
 @app.command("release")
 def release(customer_id: UUID, data_dir: DataDir = None) -> None:
     """Lift the explicit legal hold."""
+    from clientele.privacy import service  # noqa: PLC0415 - heavy: loaded when run, not for --help
 
     async def work(ctx: Context) -> bool:
         return await service.release_hold(ctx.uow, customer_id=customer_id, actor=ctx.actor)
@@ -156,6 +168,7 @@ def prune_access_log(
     data_dir: DataDir = None,
 ) -> None:
     """Delete access-log entries older than the retention (run daily, e.g. from cron)."""
+    from clientele.privacy import service  # noqa: PLC0415 - heavy: loaded when run, not for --help
 
     async def work(ctx: Context) -> int:
         keep = ctx.settings.access_log_retention_days if days is None else days

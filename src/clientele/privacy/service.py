@@ -21,6 +21,7 @@ from clientele.privacy.domain import (
     customer_placeholder,
     hold_reasons,
 )
+from clientele.privacy.repository import erasers
 from clientele.uow import UnitOfWork
 
 # DPDP Rule 8: logs of processing are kept at least a year.
@@ -101,7 +102,7 @@ async def erase_customer(
         scrubber, names = Scrubber.of(records), _names(records)
         counts: dict[str, int] = {}
         for c in same_person:
-            subject = repository.Subject(
+            subject = erasers.Subject(
                 customer_id=c,
                 contact_ids=contacts[c],
                 whole_customer=True,
@@ -110,9 +111,9 @@ async def erase_customer(
                 actor=actor,
                 names=names,
             )
-            for name, erase in repository.CUSTOMER_ERASERS:
+            for name, erase in erasers.CUSTOMER_ERASERS:
                 counts[name] = counts.get(name, 0) + await erase(conn, subject)
-        erasure_id, erased_at = await repository.record_erasure(
+        erasure_id, erased_at = await erasers.record_erasure(
             conn,
             subject_type="customer",
             subject_id=customer_id,
@@ -148,7 +149,7 @@ async def erase_contact(
         if hold is not None:
             raise LegalHold([f"a legal hold is in place on the customer: {hold}"])
         records = await repository.held_records(conn, customer_id=None, contact_ids=[contact_id])
-        subject = repository.Subject(
+        subject = erasers.Subject(
             customer_id=contact.customer_id,
             contact_ids=(contact_id,),
             whole_customer=False,
@@ -156,8 +157,8 @@ async def erase_contact(
             scrubber=Scrubber.of(records),
             actor=actor,
         )
-        counts = {name: await erase(conn, subject) for name, erase in repository.CONTACT_ERASERS}
-        erasure_id, erased_at = await repository.record_erasure(
+        counts = {name: await erase(conn, subject) for name, erase in erasers.CONTACT_ERASERS}
+        erasure_id, erased_at = await erasers.record_erasure(
             conn,
             subject_type="contact",
             subject_id=contact_id,

@@ -4,20 +4,23 @@ with a recount of every ticket, and rewrite what differs."""
 import asyncio
 import dataclasses
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from clientele.config import load_settings
-from clientele.db import create_engine, resolve_database_url
-from clientele.reports import service
-from clientele.reports.repository import CounterDrift
-from clientele.uow import EngineUnitOfWork
+
+if TYPE_CHECKING:
+    from clientele.reports.repository import CounterDrift
 
 app = typer.Typer(help="Report answers the database keeps.", no_args_is_help=True)
 
 
-async def _run(url: str, data_dir: Path | None, *, check: bool, timeout_s: int) -> CounterDrift:
+async def _run(url: str, data_dir: Path | None, *, check: bool, timeout_s: int) -> "CounterDrift":
+    from clientele.db import create_engine  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.reports import service  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.uow import EngineUnitOfWork  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     settings = dataclasses.replace(
         load_settings(data_dir=data_dir), statement_timeout_ms=timeout_s * 1000
     )
@@ -47,6 +50,8 @@ def repair(
     """Recount tickets per customer and per (customer, month, status) and compare with the
     counters the triggers keep; rewrite the rows that differ unless --check. Ticket writes
     wait while a repair runs."""
+    from clientele.db import resolve_database_url  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     url = resolve_database_url(load_settings(data_dir=data_dir))
     drift = asyncio.run(_run(url, data_dir, check=check, timeout_s=timeout))
     if drift.exact:

@@ -3,19 +3,17 @@
 import dataclasses
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 from uuid import UUID
 
 import typer
 
-from clientele.audit.repository import local_operator
 from clientele.cli.common import run_with_uow
 from clientele.config import Settings, load_settings
-from clientele.db import resolve_database_url
 from clientele.errors import DomainError
-from clientele.observability import configure_logging
-from clientele.uow import UnitOfWork
-from clientele.webhooks import service, worker
+
+if TYPE_CHECKING:
+    from clientele.uow import UnitOfWork
 
 app = typer.Typer(help="Webhook subscriptions (docs/events.md).", no_args_is_help=True)
 worker_app = typer.Typer(help="Deliver webhooks (run any number of these).")
@@ -28,8 +26,10 @@ DataDir = Annotated[
 T = TypeVar("T")
 
 
-def _run(data_dir: Path | None, action: Callable[[UnitOfWork], Awaitable[T]]) -> T:
+def _run(data_dir: Path | None, action: "Callable[[UnitOfWork], Awaitable[T]]") -> T:
     """Run one use case on its own engine; a refused one exits 1 with its message."""
+    from clientele.db import resolve_database_url  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     settings = load_settings(data_dir=data_dir)
     url = resolve_database_url(settings)
 
@@ -50,6 +50,9 @@ def add(
     data_dir: DataDir = None,
 ) -> None:
     """Subscribe URL; prints its id, then its secret (shown only now) on the last line."""
+    from clientele.audit.repository import local_operator  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.webhooks import service  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     created = _run(
         data_dir,
         lambda uow: service.create_endpoint(
@@ -68,6 +71,9 @@ def add(
 @app.command("list")
 def list_(data_dir: DataDir = None) -> None:
     """Every subscription: id, state, failures in a row, types, URL."""
+    from clientele.audit.repository import local_operator  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.webhooks import service  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     for e in _run(data_dir, lambda uow: service.list_endpoints(uow, actor=local_operator())):
         state = f"paused ({e.pause_reason})" if e.paused else "active"
         types = ",".join(e.event_types) or "*"
@@ -77,6 +83,9 @@ def list_(data_dir: DataDir = None) -> None:
 @app.command("remove")
 def remove(webhook_id: UUID, data_dir: DataDir = None) -> None:
     """Unsubscribe (nothing more is sent, pending deliveries included)."""
+    from clientele.audit.repository import local_operator  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.webhooks import service  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     _run(
         data_dir,
         lambda uow: service.delete_endpoint(uow, endpoint_id=webhook_id, actor=local_operator()),
@@ -87,6 +96,9 @@ def remove(webhook_id: UUID, data_dir: DataDir = None) -> None:
 @app.command("resume")
 def resume(webhook_id: UUID, data_dir: DataDir = None) -> None:
     """Deliver again to an endpoint paused after repeated failures."""
+    from clientele.audit.repository import local_operator  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.webhooks import service  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     _run(
         data_dir,
         lambda uow: service.resume_endpoint(uow, endpoint_id=webhook_id, actor=local_operator()),
@@ -102,6 +114,9 @@ def deliveries(
     data_dir: DataDir = None,
 ) -> None:
     """The delivery log, newest first."""
+    from clientele.audit.repository import local_operator  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.webhooks import service  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     items = _run(
         data_dir,
         lambda uow: service.list_deliveries(
@@ -124,6 +139,9 @@ def deliveries(
 @app.command("replay")
 def replay(webhook_id: UUID, delivery_id: int, data_dir: DataDir = None) -> None:
     """Send a delivery again (e.g. an exhausted one)."""
+    from clientele.audit.repository import local_operator  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.webhooks import service  # noqa: PLC0415 - heavy: loaded when run, not for --help
+
     _run(
         data_dir,
         lambda uow: service.replay_delivery(
@@ -142,6 +160,9 @@ def run_worker(
 ) -> None:
     """Sequence the feed, deliver webhooks (in order per customer, retried with back-off),
     prune old events hourly; until SIGINT or SIGTERM. Run as many as you like."""
+    from clientele.db import resolve_database_url  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.observability import configure_logging  # noqa: PLC0415 - heavy: loaded when run, not for --help
+    from clientele.webhooks import worker  # noqa: PLC0415 - heavy: loaded when run, not for --help
 
     configure_logging()
     settings: Settings = load_settings(data_dir=data_dir)

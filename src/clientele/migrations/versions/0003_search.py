@@ -88,7 +88,8 @@ def _word_map_json() -> str:
     return json.dumps(WORD_MAP, sort_keys=True).replace("'", "''")
 
 
-UPGRADE = r"""
+# The fold functions (revision 0009 restores them on its downgrade, from here).
+FOLD_FUNCTIONS = r"""
 -- A phonetic key for one (already lower-cased, alphanumeric) word.
 CREATE FUNCTION clientele_search_fold(word text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
@@ -119,7 +120,11 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
     ), ' ')) WITH ORDINALITY AS t(word, pos)
     WHERE t.word <> ''
 $$;
+""".replace("__WORD_MAP__", _word_map_json())
 
+UPGRADE = (
+    FOLD_FUNCTIONS  # noqa: S608 - two constants of this revision, no input
+    + r"""
 CREATE TABLE search_names (
     search_name TEXT PRIMARY KEY CONSTRAINT ck_search_names_not_blank CHECK (search_name <> ''),
     terms TEXT[] NOT NULL,
@@ -375,7 +380,8 @@ $$;
 -- Names of the customers already there (on an empty database: nothing).
 SELECT clientele_search_remember(f.folded)
 FROM (SELECT DISTINCT clientele_search_normalize(name) AS folded FROM customers) AS f;
-""".replace("__WORD_MAP__", _word_map_json())
+"""
+)
 
 INDEX = """
 CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_customers_search_name

@@ -27,6 +27,8 @@ fold, so a search finds fewer names for the seconds the rebuild takes); refold `
 
 # ruff: noqa: RUF001 - the romanization table holds letters of Indian scripts
 
+import importlib
+
 from alembic import op
 
 revision = "0009"
@@ -82,39 +84,10 @@ END;
 $$;
 """
 
-# Revision 0003's functions, restored by the downgrade.
-OLD_FOLD_SQL = r"""
--- A phonetic key for one (already lower-cased, alphanumeric) word.
-CREATE OR REPLACE FUNCTION clientele_search_fold(word text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT regexp_replace(
-        replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
-        replace(replace(word,
-            'ksh', 'x'), 'sh', 's'), 'ee', 'i'), 'oo', 'u'), 'aa', 'a'), 'w', 'v'),
-            'ph', 'f'), 'th', 't'), 'dh', 'd'), 'bh', 'b'), 'kh', 'k'), 'gh', 'g'),
-        '(.)\1+', '\1', 'g')
-$$;
-
--- A name (or what an agent typed) folded to space-separated phonetic words. Schema-qualified
--- calls: maintenance (ANALYZE of the expression index) runs with a bare search_path.
-CREATE OR REPLACE FUNCTION clientele_search_normalize(raw text) RETURNS text
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    SELECT coalesce(string_agg(public.clientele_search_fold(t.word), ' ' ORDER BY t.pos), '')
-    FROM unnest(string_to_array((
-        SELECT string_agg(coalesce('{"and": "", "center": "centre", "centers": "centre", "centres": "centre", "clin": "clinic", "clinics": "clinic", "cntr": "centre", "ctr": "centre", "diag": "diagnostics", "diagn": "diagnostics", "diagnostic": "diagnostics", "doctor": "dr", "hosp": "hospital", "hospitals": "hospital", "hospl": "hospital", "hosptl": "hospital", "hsp": "hospital", "inst": "institute", "laboratories": "lab", "laboratory": "lab", "labs": "lab", "ltd": "limited", "mem": "memorial", "mfg": "manufacturing", "multispecialty": "multispeciality", "n": "nursing", "nh": "nursing home", "nsg": "nursing", "of": "", "path": "pathology", "pvt": "private", "specialty": "speciality", "superspecialty": "superspeciality", "the": ""}'::jsonb ->> s.word, s.word), ' ' ORDER BY s.pos)
-        FROM unnest(string_to_array(btrim(
-            regexp_replace(
-                regexp_replace(
-                    regexp_replace(
-                        regexp_replace(lower(raw), '''s\M', '', 'g'),
-                        '[''`\u2019]', '', 'g'),
-                    '[^[:alnum:]]+', ' ', 'g'),
-                '\m(multi|super) (speciality|specialty)\M', '\1\2', 'g')
-        ), ' ')) WITH ORDINALITY AS s(word, pos)
-    ), ' ')) WITH ORDINALITY AS t(word, pos)
-    WHERE t.word <> ''
-$$;
-"""
+# Revision 0003's functions, restored by the downgrade: taken from that revision itself (its
+# file name is no identifier, hence importlib), made replaceable.
+_SEARCH_0003 = importlib.import_module("clientele.migrations.versions.0003_search")
+OLD_FOLD_SQL = _SEARCH_0003.FOLD_FUNCTIONS.replace("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION")
 
 REFOLD = """
 DELETE FROM search_term_variants;
