@@ -8,7 +8,7 @@ from sqlalchemy import event
 from clientele.auth.domain import Role
 from clientele.customers import service as customers_service
 from clientele.equipment import service as equipment_service
-from tests.web.conftest import SEED_ACTOR, csrf_of, logged_in, new_customer
+from tests.support.web import SEED_ACTOR, csrf_of, logged_in, new_customer
 
 HTML = "text/html; charset=utf-8"
 

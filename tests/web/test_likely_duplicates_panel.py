@@ -3,7 +3,7 @@
 import re
 
 from clientele.auth.domain import Role
-from tests.web.conftest import logged_in, new_customer
+from tests.support.web import logged_in, new_customer
 
 CANDIDATE = re.compile(r'<li data-customer="([0-9a-f-]{36})">')
 
