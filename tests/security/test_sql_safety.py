@@ -12,8 +12,8 @@ ALLOWLIST: dict[tuple[str, str], str] = {
     # Database names in CREATE/DROP DATABASE cannot be parameters; ours are constants or
     # `clientele_bench_<int>`, double-quoted.
     ("db.py", "start_embedded_server"): "database name is our constant",
-    ("bench/runner.py", "prepare_database"): "database name is clientele_bench_<int>",
-    ("bench/runner.py", "drop_database"): "database name is clientele_bench_<int>",
+    ("bench/runner.py", "prepare_database"): "database name is <[a-z0-9_] prefix>_bench_<int>",
+    ("bench/runner.py", "drop_database"): "database name is <[a-z0-9_] prefix>_bench_<int>",
     # COPY column lists are module constants (COPY takes no parameters for identifiers); the
     # rows go through psycopg's COPY protocol, never into the SQL text.
     ("bench/data.py", "load"): "COPY column list from module constants",

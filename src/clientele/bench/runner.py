@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -55,11 +56,25 @@ def _free_port() -> int:
         return port
 
 
+def bench_database_name(n: int, prefix: str = "clientele") -> str:
+    """`<prefix>_bench_<n>`; the prefix is letters, digits and underscores only (it is
+    interpolated, double-quoted, into CREATE/DROP DATABASE)."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", prefix):
+        raise ValueError(f"database prefix {prefix!r}: lower-case letters, digits, underscores")
+    return f"{prefix}_bench_{int(n)}"
+
+
 def prepare_database(
-    server_url: str, n: int, tickets: float, *, reuse: bool, say: Callable[[str], None]
+    server_url: str,
+    n: int,
+    tickets: float,
+    *,
+    reuse: bool,
+    say: Callable[[str], None],
+    prefix: str = "clientele",
 ) -> str:
     """The benchmark database with N customers: reused when asked and complete, else loaded."""
-    name = f"clientele_bench_{n}"
+    name = bench_database_name(n, prefix)
     url = make_url(libpq_url(server_url)).set(database=name).render_as_string(False)
     with psycopg.connect(libpq_url(server_url), autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
@@ -80,10 +95,11 @@ def prepare_database(
     return url
 
 
-def drop_database(server_url: str, n: int) -> None:
+def drop_database(server_url: str, n: int, prefix: str = "clientele") -> None:
     """Remove the benchmark database."""
+    name = bench_database_name(n, prefix)
     with psycopg.connect(libpq_url(server_url), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "clientele_bench_{n}" WITH (FORCE)')
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _token(url: str) -> str:
@@ -465,6 +481,7 @@ def run_bench(
     say: Callable[[str], None],
     only: Collection[str] | None = None,
     ratio_rounds: int = 5,
+    prefix: str = "clientele",
 ) -> dict[str, Any]:
     """The whole benchmark; returns the JSON document.
 
@@ -487,7 +504,9 @@ def run_bench(
     def wanted(name: str) -> bool:
         return only is None or name in only
 
-    url = prepare_database(server_url, customers, tickets_per_customer, reuse=reuse, say=say)
+    url = prepare_database(
+        server_url, customers, tickets_per_customer, reuse=reuse, say=say, prefix=prefix
+    )
     token = _token(url)
     sample = _Sample.drawn_from(url)
     searching = wanted("search") or wanted("search_naive_trgm") or wanted("search_quality")
@@ -577,7 +596,7 @@ def run_bench(
         "ratios": ratios,
     }
     if not keep:
-        drop_database(server_url, customers)
+        drop_database(server_url, customers, prefix)
     return document
 
 
