@@ -37,6 +37,7 @@ ALLOWLIST: dict[tuple[str, str], str] = {
     # FILLABLE_FIELDS, RESTORED_COLUMNS and MATCH_COLUMNS; every value is a bound :param.
     ("duplicates/repository.py", "stream_customers"): "MATCH_COLUMNS constant",
     ("duplicates/repository.py", "online_candidates"): "constant column list",
+    ("duplicates/blocking.py", "online_candidates"): "constant branches, values bound",
     ("duplicates/repository.py", "move_rows"): "MOVED_TABLES constant",
     ("duplicates/repository.py", "_write_customer_columns"): (
         "columns filtered to FILLABLE_FIELDS / RESTORED_COLUMNS"

@@ -605,7 +605,7 @@ def _online_check_floor(url: str, captured: dict[str, list[tuple[str, Any]]]) ->
     name in the city), as create and PATCH ran it, replayed alone over psycopg."""
     found: dict[str, Any] = {}
     for name in ("create_customer", "patch_customer"):
-        check = [(s, p) for s, p in captured.get(name, []) if "WHERE c.id IN (" in s]
+        check = [(s, p) for s, p in captured.get(name, []) if "WITH found (found_id, rank)" in s]
         if check:
             found[name] = floor(url, check)
     return found

@@ -14,7 +14,7 @@ from uuid import UUID
 from clientele.audit import trail
 from clientele.auth.domain import Actor
 from clientele.customers.domain import Customer
-from clientele.duplicates import repository
+from clientele.duplicates import blocking, repository
 from clientele.duplicates.matching import (
     GENERIC_WORDS,
     MAX_BLOCK,
@@ -345,14 +345,14 @@ async def likely_duplicates_of(
     core = core or record.key.folded
     by_name = every or bool(fields & NAME_FIELDS)
     async with uow:
-        rows = await repository.online_candidates(
+        rows = await blocking.online_candidates(
             uow.connection,
             exclude=customer.id,
             phones=sorted(record.phones) if every or fields & PHONE_FIELDS else [],
             email=record.email if every or "primary_email" in fields else None,
             tax_id=record.gstin if every or "tax_id" in fields else None,
-            core=core if by_name and len(core) >= 3 else None,
-            city=(customer.city or "").strip().lower() or None,
+            name=customer.name if by_name and len(core) >= 3 else None,
+            city=customer.city,
         )
     found = []
     for row in rows:
