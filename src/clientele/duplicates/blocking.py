@@ -21,16 +21,14 @@ from clientele.duplicates.repository import MATCH_COLUMNS
 # Customers read per key (phone, e-mail, GSTIN, name key), and candidates scored in all.
 PER_KEY = 50
 LIMIT = 20
-# The rank of a customer sharing a phone, e-mail or GSTIN: before any name-only candidate
-# (whose rank is minus the number of name keys shared, at most 11).
-SURE = -100
 
 
 def _name_branch() -> str:
     """Customers sharing the most name keys with (:name, :city), at most :limit, ranked by
-    minus the number of keys shared."""
+    minus the number of keys shared (at most 11); a shared phone, e-mail or GSTIN ranks -100."""
     return """
-        (SELECT k.customer_id, -count(*) FROM unnest(clientele_blocking_keys(:name, :city)) AS q (key),
+        (SELECT k.customer_id, -count(*)
+         FROM unnest(clientele_blocking_keys(:name, :city)) AS q (key),
              LATERAL (SELECT b.customer_id FROM customer_blocking_keys b
                       WHERE b.key = q.key
                         AND b.customer_id IS DISTINCT FROM CAST(:exclude AS uuid)
@@ -58,16 +56,16 @@ async def online_candidates(
         params[f"phone{i}"] = phone
         for column in ("primary_phone", "secondary_phone", "whatsapp_number"):
             branches.append(
-                f"(SELECT id, {SURE} FROM customers WHERE {column} = :phone{i} LIMIT :per_key)"
+                f"(SELECT id, -100 FROM customers WHERE {column} = :phone{i} LIMIT :per_key)"  # noqa: S608 - a constant column
             )
     if email:
         params["email"] = email
         branches.append(
-            f"(SELECT id, {SURE} FROM customers WHERE lower(primary_email) = :email LIMIT :per_key)"
+            "(SELECT id, -100 FROM customers WHERE lower(primary_email) = :email LIMIT :per_key)"
         )
     if tax_id:
         params["tax_id"] = tax_id
-        branches.append(f"(SELECT id, {SURE} FROM customers WHERE tax_id = :tax_id LIMIT :per_key)")
+        branches.append("(SELECT id, -100 FROM customers WHERE tax_id = :tax_id LIMIT :per_key)")
     if name:
         params["name"], params["city"] = name, city
         branches.append(_name_branch())

@@ -32,14 +32,15 @@ branch_labels = None
 depends_on = None
 
 # clientele.names.vocabulary.GENERIC_WORDS when this revision was written (frozen here).
-GENERIC_WORDS = (
+_GENERIC = (
     "hospital clinic nursing home centre diagnostics laboratory pathology multispeciality super "
     "speciality medical healthcare health care services institute research imaging scan "
     "clinical polyclinic maternity memorial surgicals surgical systems solutions agencies "
     "equipments distributors devices technologies group network dental eye children child "
     "women ent diabetes ortho heart cancer orthopaedic family dialysis ivf skin physiotherapy "
     "rehab mri ct sciences general"
-).split()
+)
+GENERIC_WORDS = _GENERIC.split()
 PER_CUSTOMER_WORDS = 4
 BATCH = 20_000
 
