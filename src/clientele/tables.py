@@ -444,6 +444,9 @@ customer_ticket_counts = Table(
     Column("in_progress", BigInteger, nullable=False),
     _timestamp("first_ticket_at", nullable=True),
     _timestamp("last_ticket_at", nullable=True),
+    # Revision 0013: lower(city), lower(state) of the customer, for the place reports.
+    Column("city_key", Text),
+    Column("state_key", Text),
     comment="Tickets per customer (total, open, in progress, first and last), kept by triggers "
     "on service_tickets.",
 )
