@@ -371,7 +371,7 @@ CREATE TRIGGER clientele_ticket_counts_place AFTER UPDATE OF city, state ON cust
     FOR EACH ROW WHEN (lower(OLD.city) IS DISTINCT FROM lower(NEW.city)
                        OR lower(OLD.state) IS DISTINCT FROM lower(NEW.state))
     EXECUTE FUNCTION clientele_ticket_counts_place();
-"""
+"""  # noqa: S608 - constant DDL
     + NEW_APPLY
 )
 COUNTERS_INDEXES = (
