@@ -32,6 +32,7 @@ from clientele import schema
 from clientele.auth.domain import Role
 from clientele.auth.service import create_token
 from clientele.bench import data, quality
+from clientele.bench.floors import commit_floor, floor, naive_search
 from clientele.bench.load import Request, RequestFactory, run
 from clientele.config import load_settings
 from clientele.db import create_engine, libpq_url
@@ -337,78 +338,6 @@ def capture_statements(
     return captured
 
 
-_round = iter(range(10**9))
-
-
-def _fresh(parameters: Any) -> Any:
-    """A write's parameters with a new id and phone, so each round inserts a new row."""
-    if not isinstance(parameters, dict):
-        return parameters or None
-    fresh = dict(parameters)
-    if isinstance(fresh.get("id"), uuid.UUID):
-        fresh["id"] = uuid.uuid4()
-    if isinstance(fresh.get("primary_phone"), str) and "version" in fresh:
-        fresh["primary_phone"] = f"+9170{os.getpid() % 100:02d}{next(_round):06d}"
-    return fresh
-
-
-def floor(
-    url: str, statements: list[tuple[str, Any]], *, rounds: int = 200, budget_s: float = 20.0
-) -> dict[str, float]:
-    """p50/p99 of running `statements` directly over psycopg, each round rolled back.
-
-    Up to `rounds` rounds, but no more than `budget_s` seconds (at least 10 rounds): the
-    report queries take seconds each at a million customers.
-    """
-    times: list[float] = []
-    deadline = time.monotonic() + budget_s
-    with psycopg.connect(url, options="-c jit=off") as conn:  # as the application's pool
-        for _ in range(rounds):
-            if len(times) >= 10 and time.monotonic() > deadline:
-                break
-            started = time.perf_counter()
-            with conn.cursor() as cur:
-                for statement, parameters in statements:
-                    cur.execute(statement, _fresh(parameters))
-                    if cur.description is not None:
-                        cur.fetchall()
-            times.append(time.perf_counter() - started)
-            conn.rollback()
-    times.sort()
-    return {
-        "floor_p50_ms": round(times[len(times) // 2] * 1000, 3),
-        "floor_p99_ms": round(times[int(len(times) * 0.99)] * 1000, 3),
-        "floor_rounds": len(times),
-    }
-
-
-NAIVE_SEARCH = (
-    "SELECT id, name, similarity(name, %(q)s) AS score FROM customers WHERE name %% %(q)s"
-    " ORDER BY similarity(name, %(q)s) DESC LIMIT 20"
-)
-
-
-def naive_search(
-    url: str, queries: list[tuple[str, dict[str, str]]], rounds: int
-) -> dict[str, Any]:
-    """The issue's baseline: plain pg_trgm `%` on the GIN index, ordered by similarity."""
-    times: list[float] = []
-    deadline = time.monotonic() + 30
-    with psycopg.connect(url) as conn:
-        for q, _ in queries[:rounds]:
-            if len(times) >= 20 and time.monotonic() > deadline:
-                break
-            started = time.perf_counter()
-            conn.execute(NAIVE_SEARCH, {"q": q}).fetchall()
-            times.append(time.perf_counter() - started)
-    times.sort()
-    return {
-        "floor_p50_ms": round(times[len(times) // 2] * 1000, 3),
-        "floor_p99_ms": round(times[int(len(times) * 0.99)] * 1000, 3),
-        "floor_rounds": len(times),
-    }
-
-
 def server_cpu_seconds(pid: int) -> float | None:
     """User + system CPU time of the server process `pid` and its children (uvicorn's
     workers), from /proc; None where there is no /proc."""
@@ -466,7 +395,7 @@ def measurement_names() -> list[str]:
     """Every name `run_bench(only=...)` accepts, in the order they are measured."""
     names = [s.name for s in scenarios(_Sample([]), [])]
     names.insert(names.index("lookup_id") + 1, "bare_lookup_id")
-    return [*names, "online_duplicate_check", "search_naive_trgm", "search_quality"]
+    return [*names, "commit_floor", "online_duplicate_check", "search_naive_trgm", "search_quality"]
 
 
 def run_bench(
@@ -559,6 +488,8 @@ def run_bench(
         for process in (api, bare):
             process.terminate()
             process.wait(timeout=15)
+    if wanted("commit_floor"):
+        results["commit_floor"] = commit_floor(url)
     if wanted("online_duplicate_check"):
         for write_name, entry in _online_check_floor(url, captured).items():
             results[f"online_duplicate_check_{write_name}"] = entry
