@@ -358,8 +358,9 @@ COUNTERS = (
 ALTER TABLE customer_ticket_counts ADD COLUMN IF NOT EXISTS city_key TEXT,
     ADD COLUMN IF NOT EXISTS state_key TEXT;
 
+-- SECURITY DEFINER: a role that may write customers need not be granted the counters.
 CREATE OR REPLACE FUNCTION clientele_ticket_counts_place() RETURNS trigger
-    LANGUAGE plpgsql SET search_path = public, pg_temp AS $fn$
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $fn$
 BEGIN
     UPDATE customer_ticket_counts SET city_key = lower(NEW.city), state_key = lower(NEW.state)
     WHERE customer_id = NEW.id;
