@@ -13,7 +13,8 @@ Create Date: 2026-12-04
   own keys up, at most 50 customers per key (a common name cannot explode the candidate set),
   ranked by how many keys they share: index-only reads of a few hundred entries instead of a
   trigram bitmap over every customer with a similar word (270-560 ms at a million).
-* Kept by a row trigger AFTER INSERT and AFTER UPDATE OF name, city, merged_into_id (a merged
+* Kept by a statement trigger AFTER INSERT (transition table: a COPY of many customers is one
+  insert of their keys) and a row trigger AFTER UPDATE OF name, city, merged_into_id (a merged
   customer has no keys); deleted with the customer (foreign key, cascade). Any writer counts:
   API, CSV import, bulk SQL, the legacy migration.
 * Online at a million customers: the table, function and trigger are committed first (brief
@@ -346,10 +347,26 @@ BEGIN
 END
 $$;
 
+-- Inserts: one statement per INSERT / COPY (bulk writers such as the legacy migration and the
+-- CSV import pay one fold per name and one sorted insert, not a trigger call and a statement
+-- per row).
+CREATE OR REPLACE FUNCTION clientele_customers_blocking_keys_inserted() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+BEGIN
+    INSERT INTO customer_blocking_keys (key, customer_id)
+    SELECT DISTINCT k, n.id FROM clientele_new n, unnest(clientele_blocking_keys(n.name, n.city)) AS k
+    WHERE n.merged_into_id IS NULL
+    ORDER BY 1, 2
+    ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END
+$$;
+
 DROP TRIGGER IF EXISTS customers_blocking_keys_insert ON customers;
 DROP TRIGGER IF EXISTS customers_blocking_keys_update ON customers;
 CREATE TRIGGER customers_blocking_keys_insert AFTER INSERT ON customers
-    FOR EACH ROW EXECUTE FUNCTION clientele_customer_blocking_keys();
+    REFERENCING NEW TABLE AS clientele_new
+    FOR EACH STATEMENT EXECUTE FUNCTION clientele_customers_blocking_keys_inserted();
 CREATE TRIGGER customers_blocking_keys_update AFTER UPDATE OF name, city, merged_into_id
     ON customers FOR EACH ROW
     WHEN (OLD.name IS DISTINCT FROM NEW.name OR OLD.city IS DISTINCT FROM NEW.city
@@ -428,6 +445,7 @@ DOWNGRADE = """
 DROP TRIGGER IF EXISTS customers_blocking_keys_update ON customers;
 DROP TRIGGER IF EXISTS customers_blocking_keys_insert ON customers;
 DROP FUNCTION IF EXISTS clientele_customer_blocking_keys();
+DROP FUNCTION IF EXISTS clientele_customers_blocking_keys_inserted();
 DROP TABLE IF EXISTS customer_blocking_keys;
 DROP FUNCTION IF EXISTS clientele_blocking_keys(text, text);
 """
