@@ -350,6 +350,15 @@ merge_moves = Table(
     comment="Every row a merge re-pointed, and from which customer.",
 )
 
+customer_blocking_keys = Table(
+    "customer_blocking_keys",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("customer_id", UUID(as_uuid=True), primary_key=True),
+    comment="Name blocking keys of the online duplicate check (clientele_blocking_keys), kept "
+    "by a trigger.",
+)
+
 # Reliability and security (issue #9): stored first answers to POSTs with an Idempotency-Key,
 # the audit trail of admin actions, and failed web logins (for rate limiting).
 idempotency_keys = Table(
@@ -435,6 +444,9 @@ customer_ticket_counts = Table(
     Column("in_progress", BigInteger, nullable=False),
     _timestamp("first_ticket_at", nullable=True),
     _timestamp("last_ticket_at", nullable=True),
+    # Revision 0013: lower(city), lower(state) of the customer, for the place reports.
+    Column("city_key", Text),
+    Column("state_key", Text),
     comment="Tickets per customer (total, open, in progress, first and last), kept by triggers "
     "on service_tickets.",
 )

@@ -28,7 +28,17 @@ async def _ticket_ids(connection):
 async def _sql_write(connection, rng: random.Random, customers: list[str]) -> None:
     ids = await _ticket_ids(connection)
     some = rng.sample(ids, min(len(ids), rng.randint(1, 4))) if ids else []
-    kind = rng.choice(["insert", "status", "move", "time", "delete", "title", "tier"])
+    kind = rng.choice(["insert", "status", "move", "time", "delete", "title", "tier", "place"])
+    if kind == "place":  # the counters row follows the customer's city and state
+        await connection.execute(
+            text("UPDATE customers SET city = :city, state = :state WHERE id = ANY(:ids)"),
+            {
+                "city": rng.choice(["Pune", "PUNE", "Mumbai", None]),
+                "state": rng.choice(["Maharashtra", "Goa", None]),
+                "ids": rng.sample(customers, 2),
+            },
+        )
+        return
     if kind == "tier":  # open work moves between tier totals
         await connection.execute(
             text("UPDATE customers SET tier = :tier WHERE id = ANY(:ids)"),

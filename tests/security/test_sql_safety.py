@@ -12,8 +12,8 @@ ALLOWLIST: dict[tuple[str, str], str] = {
     # Database names in CREATE/DROP DATABASE cannot be parameters; ours are constants or
     # `clientele_bench_<int>`, double-quoted.
     ("db.py", "start_embedded_server"): "database name is our constant",
-    ("bench/runner.py", "prepare_database"): "database name is clientele_bench_<int>",
-    ("bench/runner.py", "drop_database"): "database name is clientele_bench_<int>",
+    ("bench/runner.py", "prepare_database"): "database name is <[a-z0-9_] prefix>_bench_<int>",
+    ("bench/runner.py", "drop_database"): "database name is <[a-z0-9_] prefix>_bench_<int>",
     # COPY column lists are module constants (COPY takes no parameters for identifiers); the
     # rows go through psycopg's COPY protocol, never into the SQL text.
     ("bench/data.py", "load"): "COPY column list from module constants",
@@ -36,7 +36,7 @@ ALLOWLIST: dict[tuple[str, str], str] = {
     # Merges: table/column identifiers from the module's constant MOVED_TABLES,
     # FILLABLE_FIELDS, RESTORED_COLUMNS and MATCH_COLUMNS; every value is a bound :param.
     ("duplicates/repository.py", "stream_customers"): "MATCH_COLUMNS constant",
-    ("duplicates/repository.py", "online_candidates"): "constant column list",
+    ("duplicates/repository.py", "online_candidates"): "constant branches, values bound",
     ("duplicates/merge_repository.py", "move_rows"): "MOVED_TABLES constant",
     ("duplicates/merge_repository.py", "_write_customer_columns"): (
         "columns filtered to FILLABLE_FIELDS / RESTORED_COLUMNS"

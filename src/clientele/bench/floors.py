@@ -1,6 +1,7 @@
 """The floors of `clientele bench`: the statements an endpoint runs, captured in-process with a
 SQLAlchemy event, then replayed directly over psycopg (each round rolled back); and the naive
-pg_trgm search the name search is compared with."""
+pg_trgm search the name search is compared with; and the WAL flush every write's COMMIT adds
+(which the rolled-back statement floors leave out)."""
 
 import asyncio
 import json
@@ -76,8 +77,9 @@ def capture_statements(
 
         app = create_app(database_url=url, settings=load_settings())
         async with app.router.lifespan_context(app):
-            first = next(iter(requests.values()))
-            await _asgi_call(app, first[0], first[1], token, first[2])  # caches the token
+            # Caches the token with a read: replaying the first request (a create) would make
+            # its captured twin a 409 on the same phone, with no online check in it.
+            await _asgi_call(app, "GET", "/api/v1/customers?limit=1", token, None)
             event.listen(Engine, "before_cursor_execute", record)
             try:
                 for name, (method, target, body) in requests.items():
@@ -130,6 +132,25 @@ def floor(
                         cur.fetchall()
             times.append(time.perf_counter() - started)
             conn.rollback()
+    return _percentiles(times)
+
+
+def commit_floor(url: str, *, rounds: int = 200, budget_s: float = 10.0) -> dict[str, float]:
+    """p50/p99 of committing a transaction that wrote WAL (so its COMMIT waits for the WAL
+    flush, as every write's does): the statement floors roll back and leave this out, and on
+    a shared disk it is most of a write's latency."""
+    times: list[float] = []
+    deadline = time.monotonic() + budget_s
+    with psycopg.connect(url) as conn:
+        for _ in range(rounds):
+            if len(times) >= 10 and time.monotonic() > deadline:
+                break
+            started = time.perf_counter()
+            # A WAL record in the transaction (a bare transaction id is not enough: a commit
+            # that wrote no WAL before its commit record is not flushed synchronously).
+            conn.execute("SELECT pg_logical_emit_message(true, 'clientele-bench', '')")
+            conn.commit()
+            times.append(time.perf_counter() - started)
     return _percentiles(times)
 
 

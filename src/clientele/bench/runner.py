@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -30,7 +31,7 @@ from clientele import schema
 from clientele.auth.domain import Role
 from clientele.auth.service import create_token
 from clientele.bench import data, quality
-from clientele.bench.floors import capture_statements, floor, naive_search
+from clientele.bench.floors import capture_statements, commit_floor, floor, naive_search
 from clientele.bench.load import Request, RequestFactory, run
 from clientele.config import load_settings
 from clientele.db import create_engine, libpq_url
@@ -55,11 +56,25 @@ def _free_port() -> int:
         return port
 
 
+def bench_database_name(n: int, prefix: str = "clientele") -> str:
+    """`<prefix>_bench_<n>`; the prefix is letters, digits and underscores only (it is
+    interpolated, double-quoted, into CREATE/DROP DATABASE)."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", prefix):
+        raise ValueError(f"database prefix {prefix!r}: lower-case letters, digits, underscores")
+    return f"{prefix}_bench_{int(n)}"
+
+
 def prepare_database(
-    server_url: str, n: int, tickets: float, *, reuse: bool, say: Callable[[str], None]
+    server_url: str,
+    n: int,
+    tickets: float,
+    *,
+    reuse: bool,
+    say: Callable[[str], None],
+    prefix: str = "clientele",
 ) -> str:
     """The benchmark database with N customers: reused when asked and complete, else loaded."""
-    name = f"clientele_bench_{n}"
+    name = bench_database_name(n, prefix)
     url = make_url(libpq_url(server_url)).set(database=name).render_as_string(False)
     with psycopg.connect(libpq_url(server_url), autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
@@ -80,10 +95,11 @@ def prepare_database(
     return url
 
 
-def drop_database(server_url: str, n: int) -> None:
+def drop_database(server_url: str, n: int, prefix: str = "clientele") -> None:
     """Remove the benchmark database."""
+    name = bench_database_name(n, prefix)
     with psycopg.connect(libpq_url(server_url), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "clientele_bench_{n}" WITH (FORCE)')
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _token(url: str) -> str:
@@ -308,7 +324,7 @@ def measurement_names() -> list[str]:
     """Every name `run_bench(only=...)` accepts, in the order they are measured."""
     names = [s.name for s in scenarios(_Sample([]), [])]
     names.insert(names.index("lookup_id") + 1, "bare_lookup_id")
-    return [*names, "online_duplicate_check", "search_naive_trgm", "search_quality"]
+    return [*names, "commit_floor", "online_duplicate_check", "search_naive_trgm", "search_quality"]
 
 
 def run_bench(
@@ -323,6 +339,7 @@ def run_bench(
     say: Callable[[str], None],
     only: Collection[str] | None = None,
     ratio_rounds: int = 5,
+    prefix: str = "clientele",
 ) -> dict[str, Any]:
     """The whole benchmark; returns the JSON document.
 
@@ -345,7 +362,9 @@ def run_bench(
     def wanted(name: str) -> bool:
         return only is None or name in only
 
-    url = prepare_database(server_url, customers, tickets_per_customer, reuse=reuse, say=say)
+    url = prepare_database(
+        server_url, customers, tickets_per_customer, reuse=reuse, say=say, prefix=prefix
+    )
     token = _token(url)
     sample = _Sample.drawn_from(url)
     searching = wanted("search") or wanted("search_naive_trgm") or wanted("search_quality")
@@ -398,6 +417,8 @@ def run_bench(
         for process in (api, bare):
             process.terminate()
             process.wait(timeout=15)
+    if wanted("commit_floor"):
+        results["commit_floor"] = commit_floor(url)
     if wanted("online_duplicate_check"):
         for write_name, entry in _online_check_floor(url, captured).items():
             results[f"online_duplicate_check_{write_name}"] = entry
@@ -435,7 +456,7 @@ def run_bench(
         "ratios": ratios,
     }
     if not keep:
-        drop_database(server_url, customers)
+        drop_database(server_url, customers, prefix)
     return document
 
 
@@ -444,7 +465,7 @@ def _online_check_floor(url: str, captured: dict[str, list[tuple[str, Any]]]) ->
     name in the city), as create and PATCH ran it, replayed alone over psycopg."""
     found: dict[str, Any] = {}
     for name in ("create_customer", "patch_customer"):
-        check = [(s, p) for s, p in captured.get(name, []) if "WHERE c.id IN (" in s]
+        check = [(s, p) for s, p in captured.get(name, []) if "WITH found (found_id, rank)" in s]
         if check:
             found[name] = floor(url, check)
     return found

@@ -21,6 +21,9 @@ def bench(
     only: Annotated[
         list[str] | None, typer.Option(help="Only these measurements (repeatable).")
     ] = None,
+    database_prefix: Annotated[
+        str, typer.Option(help="The database is <prefix>_bench_<customers>.")
+    ] = "clientele",
     data_dir: DataDir = None,
 ) -> None:
     """Load N customers (COPY), start the server, measure every endpoint over HTTP and its SQL
@@ -39,6 +42,7 @@ def bench(
         keep=keep,
         say=lambda line: err.print(line),
         only=only,
+        prefix=database_prefix,
     )
     write(document, out)
     table = Table(title=f"clientele bench, {customers:,} customers")

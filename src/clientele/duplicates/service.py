@@ -343,8 +343,8 @@ async def likely_duplicates_of(
             phones=sorted(record.phones) if every or fields & PHONE_FIELDS else [],
             email=record.email if every or "primary_email" in fields else None,
             tax_id=record.gstin if every or "tax_id" in fields else None,
-            core=core if by_name and len(core) >= 3 else None,
-            city=(customer.city or "").strip().lower() or None,
+            name=customer.name if by_name and len(core) >= 3 else None,
+            city=customer.city,
         )
     found = []
     for row in rows:

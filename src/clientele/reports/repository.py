@@ -142,12 +142,14 @@ def _in_months(first: date | None, after: date | None) -> list[ColumnElement[boo
 
 
 def _in_place(place: Place) -> list[ColumnElement[bool]]:
-    # lower(city) / lower(state) match the expression indexes ix_customers_city / _state.
+    # The counters row holds lower(city) / lower(state) (revision 0013): the place's busiest
+    # customers are the top of ix_customer_ticket_counts_city / _state.
+    c = customer_ticket_counts.c
     conditions: list[ColumnElement[bool]] = []
     if place.city is not None:
-        conditions.append(func.lower(customers.c.city) == place.city.strip().lower())
+        conditions.append(c.city_key == place.city.strip().lower())
     if place.state is not None:
-        conditions.append(func.lower(customers.c.state) == place.state.strip().lower())
+        conditions.append(c.state_key == place.state.strip().lower())
     return conditions
 
 
@@ -268,9 +270,9 @@ async def customers_with_more_tickets(
 ) -> list[CustomerTickets]:
     """Customers in the place with more than `more_than` tickets in the period, most first.
 
-    The place's customers come from ix_customers_city / _state (or the busiest from
-    ix_customer_ticket_counts_tickets, whichever the planner finds fewer); a customer with
-    no more than `more_than` tickets ever is skipped before its period is counted."""
+    The place's customers come from the top of ix_customer_ticket_counts_city / _state
+    (most tickets ever first); a customer with no more than `more_than` tickets ever is
+    skipped before its period is counted."""
     found = _candidates(place, period, more_than, None)
     last = (
         found.c.last_ever
@@ -469,10 +471,13 @@ async def open_tickets_by_tier(conn: AsyncConnection) -> list[TierOpenTickets]:
 
 # The kept answers recounted from tickets (the repair command compares and rewrites).
 _TRUTH_COUNTS = """
-    SELECT customer_id, count(*) AS tickets, count(*) FILTER (WHERE status = 'open') AS open,
-           count(*) FILTER (WHERE status = 'in_progress') AS in_progress,
-           min(created_at) AS first_ticket_at, max(created_at) AS last_ticket_at
-    FROM service_tickets GROUP BY customer_id"""
+    SELECT t.*, lower(cu.city) AS city_key, lower(cu.state) AS state_key FROM (
+        SELECT customer_id, count(*) AS tickets,
+               count(*) FILTER (WHERE status = 'open') AS open,
+               count(*) FILTER (WHERE status = 'in_progress') AS in_progress,
+               min(created_at) AS first_ticket_at, max(created_at) AS last_ticket_at
+        FROM service_tickets GROUP BY customer_id) t
+    JOIN customers cu ON cu.id = t.customer_id"""
 _TRUTH_MONTHS = """
     SELECT customer_id, clientele_ist_month(created_at) AS month, status, count(*) AS tickets
     FROM service_tickets GROUP BY 1, 2, 3"""
@@ -483,13 +488,15 @@ _TRUTH_TIERS = """
            count(DISTINCT t.customer_id) AS customers
     FROM service_tickets t JOIN customers c ON c.id = t.customer_id
     WHERE t.status IN ('open', 'in_progress') GROUP BY 1, 2"""
-_COUNTS_FIELDS = "tickets, open, in_progress, first_ticket_at, last_ticket_at"
+_COUNTS_FIELDS = "tickets, open, in_progress, first_ticket_at, last_ticket_at, city_key, state_key"
 _WRONG_COUNTS = f"""
     SELECT coalesce(t.customer_id, c.customer_id) AS customer_id
     FROM ({_TRUTH_COUNTS}) t FULL JOIN customer_ticket_counts c USING (customer_id)
-    WHERE (t.tickets, t.open, t.in_progress, t.first_ticket_at, t.last_ticket_at)
+    WHERE (t.tickets, t.open, t.in_progress, t.first_ticket_at, t.last_ticket_at,
+           t.city_key, t.state_key)
           IS DISTINCT FROM
-          (c.tickets, c.open, c.in_progress, c.first_ticket_at, c.last_ticket_at)"""  # noqa: S608 - constants
+          (c.tickets, c.open, c.in_progress, c.first_ticket_at, c.last_ticket_at,
+           c.city_key, c.state_key)"""  # noqa: S608 - constants
 _WRONG_MONTHS = f"""
     SELECT coalesce(t.customer_id, m.customer_id) AS customer_id,
            coalesce(t.month, m.month) AS month, coalesce(t.status, m.status) AS status
