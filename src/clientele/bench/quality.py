@@ -263,6 +263,16 @@ def query_set(url: str, size: int, seed: int = 5) -> dict[str, Any]:
     return {"queries": queries, "city_added": city_added, "ambiguous_dropped": dropped}
 
 
+def _percentiles(seconds: list[float]) -> dict[str, float]:
+    """p50 and p99 in ms (with 40-60 queries of a kind, p99 is about its slowest)."""
+    ordered = sorted(seconds)
+    return {
+        "n": len(ordered),
+        "p50_ms": round(ordered[len(ordered) // 2] * 1000, 2),
+        "p99_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000, 2),
+    }
+
+
 def measure(url: str, query_set: dict[str, Any]) -> dict[str, Any]:
     """Top-5 hit rates (by name, and by id) and latency of the search use case in-process."""
 
@@ -277,6 +287,7 @@ def measure(url: str, query_set: dict[str, Any]) -> dict[str, Any]:
         times = []
         slowest: list[tuple[float, str, dict[str, str]]] = []
         sql_times: list[float] = []
+        sql_by_kind: dict[str, list[float]] = {}
         async with engine.connect() as conn:
             names: dict[str, str] = {}
             for q in queries:
@@ -307,6 +318,7 @@ def measure(url: str, query_set: dict[str, Any]) -> dict[str, Any]:
                         else None,
                     )
                     sql_times.append(time.perf_counter() - started)
+                    sql_by_kind.setdefault(q["kind"], []).append(sql_times[-1])
                     await conn.rollback()
                 slowest.append((times[-1], q["q"], f))
                 ids = [h.customer.id for h in found]
@@ -343,6 +355,7 @@ def measure(url: str, query_set: dict[str, Any]) -> dict[str, Any]:
             "service_p99_ms": round(times[int(len(times) * 0.99)] * 1000, 2),
             "statement_p50_ms": round(sorted(sql_times)[len(sql_times) // 2] * 1000, 2),
             "statement_p99_ms": round(sorted(sql_times)[int(len(sql_times) * 0.99)] * 1000, 2),
+            "statement_by_kind": {k: _percentiles(v) for k, v in sorted(sql_by_kind.items())},
             "misses": [fold.sub(" ", m) for m in misses],
             "slowest": [
                 f"{t * 1000:.1f} ms {q!r} {f}" for t, q, f in sorted(slowest, reverse=True)[:8]

@@ -56,10 +56,18 @@ def _free_port() -> int:
 
 
 def prepare_database(
-    server_url: str, n: int, tickets: float, *, reuse: bool, say: Callable[[str], None]
+    server_url: str,
+    n: int,
+    tickets: float,
+    *,
+    reuse: bool,
+    say: Callable[[str], None],
+    name: str | None = None,
 ) -> str:
-    """The benchmark database with N customers: reused when asked and complete, else loaded."""
-    name = f"clientele_bench_{n}"
+    """The benchmark database with N customers: reused when asked and complete, else loaded.
+
+    `name` defaults to clientele_bench_N; on a shared server each user names their own."""
+    name = name or f"clientele_bench_{n}"
     url = make_url(libpq_url(server_url)).set(database=name).render_as_string(False)
     with psycopg.connect(libpq_url(server_url), autocommit=True) as admin:
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
@@ -80,10 +88,11 @@ def prepare_database(
     return url
 
 
-def drop_database(server_url: str, n: int) -> None:
+def drop_database(server_url: str, n: int, name: str | None = None) -> None:
     """Remove the benchmark database."""
+    name = name or f"clientele_bench_{n}"
     with psycopg.connect(libpq_url(server_url), autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "clientele_bench_{n}" WITH (FORCE)')
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _token(url: str) -> str:
@@ -465,6 +474,7 @@ def run_bench(
     say: Callable[[str], None],
     only: Collection[str] | None = None,
     ratio_rounds: int = 5,
+    database_name: str | None = None,
 ) -> dict[str, Any]:
     """The whole benchmark; returns the JSON document.
 
@@ -487,7 +497,9 @@ def run_bench(
     def wanted(name: str) -> bool:
         return only is None or name in only
 
-    url = prepare_database(server_url, customers, tickets_per_customer, reuse=reuse, say=say)
+    url = prepare_database(
+        server_url, customers, tickets_per_customer, reuse=reuse, say=say, name=database_name
+    )
     token = _token(url)
     sample = _Sample.drawn_from(url)
     searching = wanted("search") or wanted("search_naive_trgm") or wanted("search_quality")
@@ -577,7 +589,7 @@ def run_bench(
         "ratios": ratios,
     }
     if not keep:
-        drop_database(server_url, customers)
+        drop_database(server_url, customers, database_name)
     return document
 
 

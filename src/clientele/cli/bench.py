@@ -22,6 +22,9 @@ def bench(
     only: Annotated[
         list[str] | None, typer.Option(help="Only these measurements (repeatable).")
     ] = None,
+    database_name: Annotated[
+        str | None, typer.Option(help="Benchmark database name (default clientele_bench_N).")
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Load N customers (COPY), start the server, measure every endpoint over HTTP and its SQL
@@ -38,6 +41,7 @@ def bench(
         keep=keep,
         say=lambda line: err.print(line),
         only=only,
+        database_name=database_name,
     )
     write(document, out)
     table = Table(title=f"clientele bench, {customers:,} customers")
