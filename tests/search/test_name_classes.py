@@ -26,6 +26,10 @@ PEOPLE = [
     ("Sunita Sharma Clinic", "Jaipur"),
     ("City Hospital", "Bombay"),
     ("City Hospital", "Delhi"),
+    ("सिटी केयर डायग्नोस्टिक्स", "Lucknow"),
+    ("Apollo Hospital", "Hyderabad"),
+    ("Dr. Rakesh Verma Clinic", "Kanpur"),
+    ("Rakesh Verma Dental Care", "Kanpur"),
 ]
 
 
@@ -102,6 +106,12 @@ async def test_a_locality_typed_after_the_name_prefers_the_name_that_holds_it(
         ("Shri Lakshmi Hospital", "श्री लक्ष्मी हॉस्पिटल"),
         ("sri laxmi hosp", "श्री लक्ष्मी हॉस्पिटल"),
         ("सुनीता शर्मा क्लिनिक", "Sunita Sharma Clinic"),
+        # English words as Hindi writes them, and the title "डॉ." read as Dr.
+        ("City Care Diagnostic Centre", "सिटी केयर डायग्नोस्टिक्स"),
+        ("city care diag", "सिटी केयर डायग्नोस्टिक्स"),
+        ("अपोलो हॉस्पिटल", "Apollo Hospital"),
+        ("डॉ. राकेश वर्मा क्लीनिक", "Dr. Rakesh Verma Clinic"),
+        ("डा राकेश वर्मा", "Dr. Rakesh Verma Clinic"),
     ],
 )
 async def test_names_in_indian_scripts_are_found_from_latin_and_back(
