@@ -31,9 +31,9 @@ def indic_word_pattern(word: str) -> str:
     return "(?<![\\u0900-\\u0d7f])" + word + "(?![\\u0900-\\u0d7f])"
 
 
-# Longest first; keys as the fold's NFKD leaves them.
+# Longest first; keys as the fold leaves them when they are read (NFKD, nuktas dropped).
 INDIC_WORD_RULES: tuple[tuple[str, str], ...] = tuple(
-    (unicodedata.normalize("NFKD", k), v)
+    (re.sub(f"[{NUKTAS}]", "", unicodedata.normalize("NFKD", k)), v)
     for k, v in sorted(INDIC_WORDS.items(), key=lambda kv: (-len(kv[0]), kv[0]))
 )
 _INDIC_WORDS = tuple((re.compile(indic_word_pattern(k)), v) for k, v in INDIC_WORD_RULES)
@@ -44,10 +44,10 @@ def romanize(text: str) -> str:
     """`text` with every letter of an Indian script replaced by Latin letters; others kept."""
     if not _INDIC.search(text):
         return text
-    for pattern, latin in _INDIC_WORDS:
-        text = pattern.sub(latin, text)
     if _NUKTA is not None:
         text = _NUKTA.sub("", text)
+    for pattern, latin in _INDIC_WORDS:
+        text = pattern.sub(latin, text)
     text = _BARE_CONSONANT.sub("\\1" + INHERENT, text)
     text = "".join(LETTERS.get(ch, ch) for ch in text)
     return _FINAL_INHERENT.sub("", text).replace(INHERENT, "a")

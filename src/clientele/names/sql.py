@@ -25,11 +25,10 @@ def _jsonb(mapping: dict[str, str]) -> str:
 
 def _romanize() -> str:
     marker = "chr(" + str(ord(INHERENT)) + ")"
-    words = "t"
+    words = f"regexp_replace(t, {_literal(f'[{NUKTAS}]')}, '', 'g')" if NUKTAS else "t"
     for word, latin in INDIC_WORD_RULES:
         pattern = _literal(indic_word_pattern(word))
         words = f"regexp_replace({words}, {pattern}, {_literal(latin)}, 'g')"
-    nukta = f"regexp_replace({words}, {_literal(f'[{NUKTAS}]')}, '', 'g')" if NUKTAS else words
     bare = _literal(f"([{CONSONANTS}])(?![{SIGNS}])")
     return f"""-- Letters of Indian scripts in Latin (clientele.names.indic.romanize, same table).
 CREATE OR REPLACE FUNCTION clientele_name_romanize(t text) RETURNS text
@@ -40,7 +39,7 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
                    {marker} || '(?![a-z0-9])', '', 'g'),
                {marker}, 'a')
         FROM regexp_split_to_table(
-            regexp_replace({nukta}, {bare}, '\\1' || {marker}, 'g'), '')
+            regexp_replace({words}, {bare}, '\\1' || {marker}, 'g'), '')
             WITH ORDINALITY AS c(ch, pos))
     END
 $$;

@@ -73,9 +73,11 @@ GENERIC_WORDS = frozenset(
 
 # Transliteration variants of one sound folded to one spelling, applied in this order to every
 # word, then doubled letters collapsed: Shri/Sri/Shree -> sri, Lakshmi/Laxmi -> laxmi,
+# Saksena/Saxena -> saxena (x is written ks in every Indian script),
 # Venkateshwara/Venkateswara -> venkatesvara. Search and matching share these.
 SPELLING_RULES: tuple[tuple[str, str], ...] = (
     ("ksh", "x"),
+    ("ks", "x"),
     ("sh", "s"),
     ("ee", "i"),
     ("oo", "u"),
