@@ -257,6 +257,7 @@ def query_set(url: str, size: int, seed: int = 5) -> dict[str, Any]:
             if len(queries) >= size:
                 break
             text, kind, meant = damage(rng, name)
+            cut = kind == "partial"  # the last word meant is a prefix, place or not
             roll = rng.random()
             filters: dict[str, str] = {}
             place = rng.random() < 0.1 and bool(city)
@@ -271,9 +272,9 @@ def query_set(url: str, size: int, seed: int = 5) -> dict[str, Any]:
             elif roll < 0.36:
                 filters = {"customer_type": customer_type, "status": status}
 
-            def fitting(f: dict[str, str], meant: str = meant, kind: str = kind) -> int:
+            def fitting(f: dict[str, str], meant: str = meant, cut: bool = cut) -> int:
                 params = {
-                    "meant": meant, "prefix": kind == "partial", "city": f.get("city"),
+                    "meant": meant, "prefix": cut, "city": f.get("city"),
                     "type": f.get("customer_type"), "status": f.get("status"),
                 }  # fmt: skip
                 row = conn.execute(_FITTING, params).fetchone()
