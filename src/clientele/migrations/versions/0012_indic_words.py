@@ -79,6 +79,90 @@ END;
 $$;
 """
 
+# Legacy aliases: every other spelling the old application held for a customer
+# (`metadata.legacy.aliases`, e.g. "डॉ. अमित अग्रवाल" beside "Dr. Amit Agarwal") is searchable.
+# Its folded forms (those that differ from the folded name) are kept in `search_names` like any
+# name, and a partial GIN expression index finds the customers holding one.
+ALIASES_SQL = r"""
+-- The folded spellings of a customer's legacy aliases other than its name's (NULL: none).
+CREATE OR REPLACE FUNCTION clientele_search_aliases(name text, metadata jsonb) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN jsonb_typeof(metadata #> '{legacy,aliases}') = 'array' THEN nullif(ARRAY(
+        SELECT DISTINCT f
+        FROM jsonb_array_elements_text(metadata #> '{legacy,aliases}') AS a(alias),
+             public.clientele_search_normalize(a.alias) AS f
+        WHERE f <> '' AND f IS DISTINCT FROM public.clientele_search_normalize(name)
+        ORDER BY f), '{}') END
+$$;
+
+CREATE OR REPLACE FUNCTION clientele_customers_search_aliases() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM clientele_search_remember(a.folded)
+    FROM unnest(clientele_search_aliases(NEW.name, NEW.metadata)) AS a(folded) ORDER BY a.folded;
+    RETURN NEW;
+END;
+$$;
+
+CREATE TRIGGER customers_search_aliases_insert
+    BEFORE INSERT ON customers
+    FOR EACH ROW WHEN (NEW.metadata ? 'legacy')
+    EXECUTE FUNCTION clientele_customers_search_aliases();
+CREATE TRIGGER customers_search_aliases_update
+    BEFORE UPDATE OF name, metadata ON customers
+    FOR EACH ROW WHEN (NEW.metadata ? 'legacy' AND (NEW.name IS DISTINCT FROM OLD.name
+        OR NEW.metadata #> '{legacy,aliases}' IS DISTINCT FROM OLD.metadata #> '{legacy,aliases}'))
+    EXECUTE FUNCTION clientele_customers_search_aliases();
+"""
+
+# Revision 0003's sweep, which an alias-only name would not survive; restored by the downgrade.
+REFRESH_SQL = """
+-- Sweep names no customer holds any more (as its name or a legacy alias) and recount word
+-- frequencies (run now and then).
+CREATE OR REPLACE FUNCTION clientele_search_refresh() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM search_names AS n
+    WHERE NOT EXISTS (
+        SELECT FROM customers AS c WHERE clientele_search_normalize(c.name) = n.search_name)
+      AND NOT EXISTS (
+        SELECT FROM customers AS c
+        WHERE c.metadata ? 'legacy'
+          AND clientele_search_aliases(c.name, c.metadata) @> ARRAY[n.search_name]);
+    INSERT INTO search_terms (term, df)
+        SELECT w, count(*) FROM search_names, unnest(terms) AS w GROUP BY w
+        ON CONFLICT (term) DO UPDATE SET df = excluded.df;
+    DELETE FROM search_terms AS t
+    WHERE NOT EXISTS (SELECT FROM search_names AS n WHERE n.terms @> ARRAY[t.term]);
+    INSERT INTO search_term_variants (variant, term)
+        SELECT v, t.term FROM search_terms AS t,
+            unnest(t.term || clientele_search_deletions(t.term)) AS v
+        WHERE length(t.term) >= 4
+        ON CONFLICT DO NOTHING;
+END;
+$$;
+"""
+OLD_REFRESH_SQL = """
+CREATE OR REPLACE FUNCTION clientele_search_refresh() RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM search_names AS n
+    WHERE NOT EXISTS (
+        SELECT FROM customers AS c WHERE clientele_search_normalize(c.name) = n.search_name);
+    INSERT INTO search_terms (term, df)
+        SELECT w, count(*) FROM search_names, unnest(terms) AS w GROUP BY w
+        ON CONFLICT (term) DO UPDATE SET df = excluded.df;
+    DELETE FROM search_terms AS t
+    WHERE NOT EXISTS (SELECT FROM search_names AS n WHERE n.terms @> ARRAY[t.term]);
+    INSERT INTO search_term_variants (variant, term)
+        SELECT v, t.term FROM search_terms AS t,
+            unnest(t.term || clientele_search_deletions(t.term)) AS v
+        WHERE length(t.term) >= 4
+        ON CONFLICT DO NOTHING;
+END;
+$$;
+"""
+
 REFOLD = """
 DELETE FROM search_term_variants;
 DELETE FROM search_terms;
@@ -87,6 +171,16 @@ SELECT clientele_search_remember(f.folded)
 FROM (SELECT DISTINCT clientele_search_normalize(name) AS folded FROM customers) AS f;
 SELECT clientele_search_refresh();
 """
+REMEMBER_ALIASES = """
+SELECT clientele_search_remember(f.folded)
+FROM (SELECT DISTINCT unnest(clientele_search_aliases(name, metadata)) AS folded
+      FROM customers WHERE metadata ? 'legacy' ORDER BY 1) AS f;
+SELECT clientele_search_refresh();
+"""
+ALIASES_INDEX = (
+    "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_customers_search_aliases ON customers"
+    " USING gin (clientele_search_aliases(name, metadata)) WHERE metadata ? 'legacy'"
+)
 
 
 def _revision_0009_fold() -> str:
@@ -107,9 +201,27 @@ def _rebuild() -> None:
 
 def upgrade() -> None:
     op.execute(FOLD_SQL)
+    op.execute(ALIASES_SQL)
+    op.execute(REFRESH_SQL)
     _rebuild()
+    with op.get_context().autocommit_block():
+        # A failed concurrent build leaves an INVALID index behind: drop it, build again.
+        op.execute(
+            "DO $$ BEGIN IF EXISTS (SELECT FROM pg_index WHERE NOT indisvalid AND indexrelid ="
+            " to_regclass('ix_customers_search_aliases')) THEN"
+            " DROP INDEX ix_customers_search_aliases; END IF; END $$"
+        )
+        op.execute(ALIASES_INDEX)
+    op.execute(REMEMBER_ALIASES)
 
 
 def downgrade() -> None:
+    with op.get_context().autocommit_block():
+        op.execute("DROP INDEX CONCURRENTLY IF EXISTS ix_customers_search_aliases")
+    op.execute("DROP TRIGGER customers_search_aliases_update ON customers")
+    op.execute("DROP TRIGGER customers_search_aliases_insert ON customers")
+    op.execute(OLD_REFRESH_SQL)
+    op.execute("DROP FUNCTION clientele_customers_search_aliases()")
+    op.execute("DROP FUNCTION clientele_search_aliases(text, jsonb)")
     op.execute(_revision_0009_fold())
     _rebuild()
