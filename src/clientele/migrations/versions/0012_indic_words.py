@@ -1,4 +1,4 @@
-"""Titles and English words written in an Indian script, read as such by the search fold.
+"""Titles and English words written in an Indian script read as such; legacy aliases searched.
 
 Revision ID: 0012
 Revises: 0011
@@ -8,15 +8,24 @@ Revision 0009 romanized names in Indian scripts letter by letter, so "डॉ. �
 "do amit agraval" (not Dr.) and "सिटी केयर लैब" was "siti keyar laib", which no Latin query for
 City Care Lab finds. The fold now reads the words of `clientele.names.vocabulary.INDIC_WORDS`
 (titles, and the English words of business names as Hindi writes them) before the letters.
-Only names holding a letter of an Indian script fold differently; every Latin name keeps its key.
+The spelling rules also fold "ks" to "x" (Saksena/Saxena: x is written ks in every Indian
+script), which changes the key of Latin names holding "ks" too: both sides fold alike.
+
+Legacy aliases (every other spelling the old application held for a customer, in
+`metadata.legacy.aliases`) become searchable: `clientele_search_aliases(name, metadata)` gives
+their folded forms other than the name's; triggers remember them in `search_names`; the
+refresh keeps them; a partial GIN expression index `ix_customers_search_aliases` (built
+CONCURRENTLY; only rows with legacy metadata) finds the customers holding one.
 
 FOLD_SQL below is a literal copy of what `clientele.names.sql.fold_sql()` made when this
 revision was written (tests/names checks that it still is).
 
-Upgrade: replace the fold functions; rebuild `ix_customers_search_name` CONCURRENTLY (an
-autocommit block: writes go on; during the rebuild the index still holds the old fold, so a
-Devanagari name is found as before until it finishes); refold the search tables. Downgrade:
-the same with revision 0009's functions.
+Upgrade: replace the fold functions; add the alias function, triggers and refresh; rebuild
+`ix_customers_search_name` CONCURRENTLY (an autocommit block: writes go on; during the rebuild
+the index still holds the old fold, so a Devanagari name is found as before until it
+finishes); refold the search tables; build the alias index CONCURRENTLY and remember the
+aliases. Downgrade: drop the alias index, triggers and functions, restore 0003's refresh, and
+the fold of revision 0009.
 """
 
 # ruff: noqa: RUF001 - the fold holds letters of Indian scripts
