@@ -15,6 +15,7 @@ from sqlalchemy import (
     case,
     func,
     literal,
+    literal_column,
     or_,
     select,
     text,
@@ -335,7 +336,9 @@ async def search_by_name(
         customers.c.name, customers.c["metadata"], type_=ARRAY(Text)
     )
     by_alias = and_(
-        customers.c["metadata"].has_key("legacy"),
+        # A literal, not a parameter: a generic plan of the prepared statement must still see
+        # that the partial index's predicate holds.
+        customers.c["metadata"].op("?")(literal_column("'legacy'")),
         aliases.contains(array([names.c.search_name], type_=Text)),
     )
     held_by = union_all(holding(folded == names.c.search_name), holding(by_alias)).subquery(
