@@ -134,6 +134,58 @@ async def test_caller_id_runs_one_statement(client, agent, connection):
     assert "customer_versions" in statements[0]
 
 
+async def _reachable(client, agent, kind):
+    """A customer reachable on a number of `kind`, and that number (E.164)."""
+    number = unique_mobile()
+    fields = {"secondary": "secondary_phone", "whatsapp": "whatsapp_number"}
+    extra = {fields[kind]: number} if kind in fields else {}
+    created = await create_customer(client, agent, name=f"Kiran {kind} Hospital", **extra)
+    if kind == "primary":
+        return created, created["primary_phone"]
+    if kind in ("contact phone", "contact WhatsApp"):
+        field = "phone" if kind == "contact phone" else "whatsapp"
+        response = await client.post(
+            f"/api/v1/customers/{created['id']}/contacts",
+            json={"name": "Dr. Rao", field: number},
+            headers=agent,
+        )
+        assert response.status_code == 201, response.text
+    if kind == "former":
+        number = created["primary_phone"]
+        response = await client.patch(
+            f"/api/v1/customers/{created['id']}",
+            json={"primary_phone": unique_mobile()},
+            headers={**agent, "If-Match": '"1"'},
+        )
+        assert response.status_code == 200, response.text
+    return created, f"+91{number[-10:]}"
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason"),
+    [
+        ("primary", "primary phone"),
+        ("secondary", "secondary phone"),
+        ("whatsapp", "WhatsApp number"),
+        ("contact phone", "contact Dr. Rao"),
+        ("contact WhatsApp", "contact Dr. Rao (WhatsApp)"),
+        ("former", "phone until "),
+    ],
+)
+async def test_each_kind_of_number_finds_the_customer_with_its_reason_in_one_statement(
+    client, agent, connection, kind, reason
+):
+    created, number = await _reachable(client, agent, kind)
+    await caller_id(client, agent, number)  # warms the token cache
+    with counting_queries(connection) as statements:
+        body = await caller_id(client, agent, number)
+    assert len(statements) == 1, statements
+    [hit] = body["items"]
+    assert hit["customer"]["id"] == created["id"]
+    assert hit["reason"].startswith(reason) if kind == "former" else hit["reason"] == reason
+    assert 0 < hit["confidence"] <= 1
+
+
 @pytest.mark.parametrize("number", ["not a phone", "12345", "0000000000", "9" * 40])
 async def test_a_number_that_is_not_a_phone_is_a_problem_not_an_error(client, agent, number):
     response = await client.get(CALLER_ID, params={"number": number}, headers=agent)

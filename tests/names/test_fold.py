@@ -15,7 +15,7 @@ from clientele.duplicates.evaluation import synthetic_dataset
 from clientele.names.fold import search_key, words
 from clientele.names.sql import fold_sql
 
-REVISION = Path(__file__).parents[2] / "src/clientele/migrations/versions/0009_name_fold.py"
+REVISION = Path(__file__).parents[2] / "src/clientele/migrations/versions/0012_indic_words.py"
 
 # The cases and the hard ones: initials, glued words, places, scripts, punctuation.
 CASES = [
@@ -28,11 +28,16 @@ CASES = [
     "Sunrise Labs", "Sunrise Laboratory", "M/s Ram & Sons Pvt. Ltd.", "N. Home", "N.H.",
     "100% Pure Care", "", "   ", "-", "Ünïcödé ÇÅPS", "Dr.A.K.Sharma", "a", "A B", "x_y",
     "Super Specialty Hosp", "ABC  Hospital", "A.B.C Hospitals", "abc hosp.", "A B C Hospital",
+    # titles and English words written in Devanagari (revision 0012), and near misses
+    "डॉ. अमित अग्रवाल", "डा. सुनीता शर्मा", "डॉक्टर राकेश वर्मा", "श्रीमती कमला देवी",
+    "सिटी केयर लैब", "मल्टी स्पेशलिटी हॉस्पिटल", "सह्याद्री प्रा. लि.", "डॉक्टरों का होम",
+    "अपोलो हॉस्पिटल", "होमियो क्लीनिक", "Do Care Clinic", "डॉ.Amit", "नर्सिंग-होम",
+    "ডাঃ বিশ্বাস", "सेंटर्स", "लैब्स (Pune)",
 ]  # fmt: skip
 
 
 def _revision() -> object:
-    spec = importlib.util.spec_from_file_location("revision_0009", REVISION)
+    spec = importlib.util.spec_from_file_location("revision_0012", REVISION)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -83,10 +88,23 @@ async def test_python_and_sql_fold_every_name_of_the_corpus_alike(
         ("Sunrise Labs", "Sunrise Laboratory"),
         ("श्री लक्ष्मी हॉस्पिटल", "Shri Lakshmi Hospital"),
         ("José Clínica", "Jose Clinica"),
+        ("डॉ. अमित अग्रवाल", "Dr. Amit Agraval"),
+        ("डा. राकेश वर्मा", "Dr Rakesh Varma"),
+        ("सिटी केयर लैब", "City Care Labs"),
+        ("मल्टी स्पेशलिटी हॉस्पिटल", "Multispeciality Hospital"),
+        ("नर्सिंग होम", "Nursing Home"),
+        ("प्रा. लि.", "Pvt. Ltd."),
     ],
 )
 def test_spellings_of_one_name_fold_to_one_key(typed: str, stored: str) -> None:
     assert search_key(typed) == search_key(stored)
+
+
+def test_indic_words_are_read_only_as_whole_words() -> None:
+    # "डॉक्टरों" (doctors) is not the title "डॉक्टर"; a Latin "do" is not "डॉ".
+    assert words("डॉक्टरों") == ("doktaron",)
+    assert words("Do Care Clinic") == ("do", "care", "clinic")
+    assert words("होमियो") == ("homiyo",)
 
 
 def test_a_generic_prefix_of_one_word_is_not_split() -> None:

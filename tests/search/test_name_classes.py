@@ -1,6 +1,9 @@
 """Names typed the ways issue 15 lists: initials, glued words, a place, Indian scripts."""
 
+import json
+
 import pytest
+from sqlalchemy import text
 
 from tests.search.conftest import insert_customer
 from tests.search.test_search import names, search
@@ -26,6 +29,10 @@ PEOPLE = [
     ("Sunita Sharma Clinic", "Jaipur"),
     ("City Hospital", "Bombay"),
     ("City Hospital", "Delhi"),
+    ("सिटी केयर डायग्नोस्टिक्स", "Lucknow"),
+    ("Apollo Hospital", "Hyderabad"),
+    ("Dr. Rakesh Verma Clinic", "Kanpur"),
+    ("Rakesh Verma Dental Care", "Kanpur"),
 ]
 
 
@@ -102,9 +109,54 @@ async def test_a_locality_typed_after_the_name_prefers_the_name_that_holds_it(
         ("Shri Lakshmi Hospital", "श्री लक्ष्मी हॉस्पिटल"),
         ("sri laxmi hosp", "श्री लक्ष्मी हॉस्पिटल"),
         ("सुनीता शर्मा क्लिनिक", "Sunita Sharma Clinic"),
+        # English words as Hindi writes them, and the title "डॉ." read as Dr.
+        ("City Care Diagnostic Centre", "सिटी केयर डायग्नोस्टिक्स"),
+        ("city care diag", "सिटी केयर डायग्नोस्टिक्स"),
+        ("अपोलो हॉस्पिटल", "Apollo Hospital"),
+        ("डॉ. राकेश वर्मा क्लीनिक", "Dr. Rakesh Verma Clinic"),
+        ("डा राकेश वर्मा", "Dr. Rakesh Verma Clinic"),
     ],
 )
 async def test_names_in_indian_scripts_are_found_from_latin_and_back(
     client, viewer, people, typed, meant
 ):
     assert names(await search(client, viewer, typed, limit=5))[0] == meant
+
+
+async def _legacy_customer(connection, name, aliases, city="Agra"):
+    customer_id = await insert_customer(connection, name, city, "hospital")
+    await connection.execute(
+        text("UPDATE customers SET metadata = CAST(:m AS jsonb) WHERE id = :id"),
+        {"m": json.dumps({"legacy": {"aliases": aliases}}), "id": customer_id},
+    )
+    return customer_id
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["Agarwal Netralaya", "agrawal netralay", "अग्रवाल नेत्रालय", "Shanti Eye Care"],
+)
+async def test_a_legacy_alias_in_any_script_finds_the_customer_once(
+    client, viewer, connection, catalog, typed
+):
+    customer_id = await _legacy_customer(
+        connection, "Shanti Eye Care", ["Shanti Eye Care", "अग्रवाल नेत्रालय", "SHANTI EYE CARE"]
+    )
+    items = await search(client, viewer, typed, limit=5)
+    ids = [item["customer"]["id"] for item in items]
+    assert ids[0] == customer_id, names(items)
+    assert ids.count(customer_id) == 1
+
+
+async def test_an_alias_name_survives_the_refresh_and_a_changed_alias_is_found(
+    client, viewer, connection, catalog
+):
+    customer_id = await _legacy_customer(connection, "Ruby Hall Clinic", ["रूबी हॉल क्लिनिक"])
+    await connection.execute(text("SELECT clientele_search_refresh()"))
+    assert names(await search(client, viewer, "Rubi Hol Clinic", limit=3))[0] == "Ruby Hall Clinic"
+    await connection.execute(
+        text("UPDATE customers SET metadata = CAST(:m AS jsonb) WHERE id = :id"),
+        {"m": json.dumps({"legacy": {"aliases": ["Grant Medical Foundation"]}}), "id": customer_id},
+    )
+    items = await search(client, viewer, "Grant Medical Foundation", limit=3)
+    assert [i["customer"]["id"] for i in items][:1] == [customer_id]

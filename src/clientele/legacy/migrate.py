@@ -427,7 +427,8 @@ def write_customers(
                 ahead = customers[prepared : prepared + batch.size]
                 batch.arm()
                 conn.execute(
-                    "SELECT clientele_search_remember_many(%s)", ([c.name for c in ahead],)
+                    "SELECT clientele_search_remember_many(%s)",
+                    ([n for c in ahead for n in (c.name, *c.aliases)],),
                 )
                 batch.rows = len(ahead)
             if batch.committed:

@@ -1,7 +1,8 @@
 """Names written in Indian scripts, read in Latin letters (romanized) the way agents type them.
 
-`romanize("डॉ. अमित अग्रवाल")` is "dao. amit agraval" before the word map ("डॉ" is mapped to
-"dr" there): each consonant carries its inherent "a" unless a vowel sign or a virama follows,
+`romanize("डॉ. अमित अग्रवाल")` is "dr. amit agraval": titles and English words written in the
+script are read from `INDIC_WORDS` first ("डॉ" -> dr, "सिटी" -> city); then each consonant
+carries its inherent "a" unless a vowel sign or a virama follows,
 and the inherent "a" at the end of a word is not pronounced (Hindi, Marathi), so it is dropped.
 The letter table is made with `indic-transliteration` (ITRANS, lower-cased, letters only) for
 the nine scripts it knows (`build_table`, run by `python -m clientele.names.indic`) and frozen
@@ -14,6 +15,7 @@ import unicodedata
 from functools import lru_cache
 
 from clientele.names.indic_table import CONSONANTS, LETTERS, NUKTAS, SIGNS
+from clientele.names.vocabulary import INDIC_WORDS
 
 # An inherent vowel, written after every consonant that no vowel sign or virama follows.
 INHERENT = "\x01"
@@ -24,6 +26,19 @@ _FINAL_INHERENT = re.compile(INHERENT + "(?![a-z0-9])")
 _INDIC = re.compile("[\u0900-\u0d7f]")
 
 
+def indic_word_pattern(word: str) -> str:
+    """The regular expression of one INDIC_WORDS key, as a whole word (Python and SQL alike)."""
+    return "(?<![\\u0900-\\u0d7f])" + word + "(?![\\u0900-\\u0d7f])"
+
+
+# Longest first; keys as the fold leaves them when they are read (NFKD, nuktas dropped).
+INDIC_WORD_RULES: tuple[tuple[str, str], ...] = tuple(
+    (re.sub(f"[{NUKTAS}]", "", unicodedata.normalize("NFKD", k)), v)
+    for k, v in sorted(INDIC_WORDS.items(), key=lambda kv: (-len(kv[0]), kv[0]))
+)
+_INDIC_WORDS = tuple((re.compile(indic_word_pattern(k)), v) for k, v in INDIC_WORD_RULES)
+
+
 @lru_cache(maxsize=65536)
 def romanize(text: str) -> str:
     """`text` with every letter of an Indian script replaced by Latin letters; others kept."""
@@ -31,6 +46,8 @@ def romanize(text: str) -> str:
         return text
     if _NUKTA is not None:
         text = _NUKTA.sub("", text)
+    for pattern, latin in _INDIC_WORDS:
+        text = pattern.sub(latin, text)
     text = _BARE_CONSONANT.sub("\\1" + INHERENT, text)
     text = "".join(LETTERS.get(ch, ch) for ch in text)
     return _FINAL_INHERENT.sub("", text).replace(INHERENT, "a")

@@ -10,7 +10,7 @@ is still what this module makes, and that both folds agree on a corpus of names)
 import json
 
 from clientele.names import fold
-from clientele.names.indic import INHERENT
+from clientele.names.indic import INDIC_WORD_RULES, INHERENT, indic_word_pattern
 from clientele.names.indic_table import CONSONANTS, LETTERS, NUKTAS, SIGNS
 from clientele.names.vocabulary import PHRASES, SPELLING_RULES, WORD_MAP
 
@@ -25,7 +25,10 @@ def _jsonb(mapping: dict[str, str]) -> str:
 
 def _romanize() -> str:
     marker = "chr(" + str(ord(INHERENT)) + ")"
-    nukta = f"regexp_replace(t, {_literal(f'[{NUKTAS}]')}, '', 'g')" if NUKTAS else "t"
+    words = f"regexp_replace(t, {_literal(f'[{NUKTAS}]')}, '', 'g')" if NUKTAS else "t"
+    for word, latin in INDIC_WORD_RULES:
+        pattern = _literal(indic_word_pattern(word))
+        words = f"regexp_replace({words}, {pattern}, {_literal(latin)}, 'g')"
     bare = _literal(f"([{CONSONANTS}])(?![{SIGNS}])")
     return f"""-- Letters of Indian scripts in Latin (clientele.names.indic.romanize, same table).
 CREATE OR REPLACE FUNCTION clientele_name_romanize(t text) RETURNS text
@@ -36,7 +39,7 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
                    {marker} || '(?![a-z0-9])', '', 'g'),
                {marker}, 'a')
         FROM regexp_split_to_table(
-            regexp_replace({nukta}, {bare}, '\\1' || {marker}, 'g'), '')
+            regexp_replace({words}, {bare}, '\\1' || {marker}, 'g'), '')
             WITH ORDINALITY AS c(ch, pos))
     END
 $$;

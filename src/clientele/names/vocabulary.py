@@ -73,9 +73,11 @@ GENERIC_WORDS = frozenset(
 
 # Transliteration variants of one sound folded to one spelling, applied in this order to every
 # word, then doubled letters collapsed: Shri/Sri/Shree -> sri, Lakshmi/Laxmi -> laxmi,
+# Saksena/Saxena -> saxena (x is written ks in every Indian script),
 # Venkateshwara/Venkateswara -> venkatesvara. Search and matching share these.
 SPELLING_RULES: tuple[tuple[str, str], ...] = (
     ("ksh", "x"),
+    ("ks", "x"),
     ("sh", "s"),
     ("ee", "i"),
     ("oo", "u"),
@@ -102,6 +104,39 @@ GLUED_WORDS: tuple[str, ...] = (
     "multispeciality", "maternity", "memorial", "polyclinic",
 )  # fmt: skip
 GLUE_PREFIXES_KEPT: tuple[str, ...] = ("POLY", "MULTI", "SUPER", "HEALTH", "EYE", "DAY")
+
+# Words of a name written in an Indian script that are not read by their letters: titles
+# ("डॉ." is Dr., not "do") and the English words of a business name as Hindi writes them
+# ("सिटी केयर" is City Care, not "siti keyar"). Replaced, as whole words, before the letters are
+# romanized; the Latin then goes through WORD_MAP like any other word ("लैब" -> lab ->
+# laboratory). Spellings that romanize to the English word already (हॉस्पिटल, डेंटल) need no
+# entry; nor do those WORD_MAP maps (क्लिनिक -> klinik, अस्पताल -> aspatal).
+INDIC_WORDS: dict[str, str] = {
+    # titles
+    "डॉक्टर": "dr", "डाक्टर": "dr", "डॉ": "dr", "डा": "dr", "श्रीमती": "smt", "ডাঃ": "dr", "ডাক্তার": "dr",
+    # kinds of place
+    "हास्पिटल": "hospital", "हॉस्पीटल": "hospital", "हस्पताल": "hospital", "क्लीनिक": "clinic",
+    "नर्सिंग": "nursing", "नरसिंग": "nursing", "होम": "home", "सेंटर": "centre", "सेन्टर": "centre",
+    "सेंटर्स": "centre", "डायग्नोस्टिक्स": "diagnostics", "डायग्नोस्टिक": "diagnostics",
+    "डायग्नॉस्टिक्स": "diagnostics", "लैब": "lab", "लैब्स": "lab", "लेबोरेटरी": "laboratory",
+    "लैबोरेटरी": "laboratory", "लेबोरेट्री": "laboratory", "पैथोलॉजी": "pathology",
+    "पैथोलोजी": "pathology", "पैथ": "pathology", "इमेजिंग": "imaging", "स्कैन": "scan",
+    "स्कैन्स": "scan", "पॉलीक्लिनिक": "polyclinic", "पोलीक्लिनिक": "polyclinic",
+    "मल्टीस्पेशलिटी": "multispeciality", "मल्टीस्पेशियलिटी": "multispeciality",
+    "मल्टी": "multi", "स्पेशलिटी": "speciality", "स्पेशियलिटी": "speciality", "सुपर": "super",
+    "मेडिकल": "medical", "मेडिकल्स": "medical", "मेमोरियल": "memorial", "मैटरनिटी": "maternity",
+    "इंस्टिट्यूट": "institute", "इंस्टीट्यूट": "institute", "रिसर्च": "research",
+    "हेल्थकेयर": "healthcare", "हेल्थ": "health", "केयर": "care", "सिटी": "city",
+    "चिल्ड्रन": "children", "चिल्ड्रेन": "children", "चिल्ड्रन्स": "children", "वूमेन": "women",
+    "वुमन": "women", "हार्ट": "heart", "कैंसर": "cancer", "स्किन": "skin", "ऑर्थो": "ortho",
+    "आर्थो": "ortho", "डायलिसिस": "dialysis", "फैमिली": "family", "जनरल": "general",
+    "सर्जिकल": "surgical", "सर्जिकल्स": "surgicals", "इक्विपमेंट्स": "equipments",
+    "इक्विपमेंट": "equipments", "सिस्टम्स": "systems", "सॉल्यूशंस": "solutions",
+    "एजेंसीज": "agencies", "एजेंसी": "agencies", "डिवाइसेज": "devices", "डिस्ट्रीब्यूटर्स": "distributors",
+    "टेक्नोलॉजीज": "technologies", "ग्रुप": "group", "नेटवर्क": "network", "सर्विसेज": "services",
+    "प्राइवेट": "private", "प्रा": "private", "लिमिटेड": "limited", "लि": "limited", "एंड": "and",
+    "एण्ड": "and", "सन्स": "sons", "इंटरनेशनल": "international", "ग्लोबल": "global",
+}  # fmt: skip
 
 # Old city names and spellings, mapped to the current one ("Bombay" -> mumbai).
 CITY_ALIASES: dict[str, str] = {
