@@ -240,44 +240,69 @@ def _review_split(conn: Conn, c: PlannedCustomer, holders: list[tuple[str, UUID]
     )  # fmt: skip
 
 
+# The backdated versions of a batch of customers in one statement, set-based: the versions
+# `clientele_history_backfill` would write called once per timeline entry, oldest first (each
+# call closing the one before at its start), written directly with their final ranges.
+# Per customer: only one `migrate` inserted (`created_by`), with no legacy version yet, locked
+# (the lock the history triggers' writers hold); each entry before the first recorded version,
+# whose row is the base every entry's fields are laid over; version i ends where i+1 starts,
+# the last where the recorded one starts; changed fields against the entry before.
+HISTORY_SQL = """
+WITH todo AS (
+    SELECT c.id FROM customers AS c
+     WHERE c.id = ANY(%(ids)s::uuid[]) AND c.created_by = %(actor)s
+       AND NOT EXISTS (SELECT FROM customer_versions AS v
+                        WHERE v.customer_id = c.id AND v.source = 'legacy')
+     ORDER BY c.id FOR UPDATE OF c
+), recorded AS (
+    SELECT todo.id, r.since, r.row_data FROM todo CROSS JOIN LATERAL (
+        SELECT lower(v.valid) AS since, v.row_data FROM customer_versions AS v
+         WHERE v.customer_id = todo.id AND v.source <> 'legacy'
+         ORDER BY lower(v.valid) LIMIT 1) AS r
+), entries AS (
+    SELECT x.c, x.t, x.op, coalesce(lead(x.t) OVER w, r.since) AS until,
+           r.row_data || x.ch::jsonb
+               || jsonb_build_object('id', x.c, 'updated_at', x.t, 'updated_by', %(actor)s::text)
+               AS after_row
+      FROM unnest(%(ids)s::uuid[], %(times)s::timestamptz[], %(changes)s::text[], %(ops)s::text[])
+           AS x(c, t, ch, op)
+      JOIN recorded AS r ON r.id = x.c
+     WHERE x.t < r.since
+    WINDOW w AS (PARTITION BY x.c ORDER BY x.t)
+)
+INSERT INTO customer_versions (customer_id, valid, operation, source, actor, row_data,
+                               changed_fields)
+SELECT c, tstzrange(t, until), op, 'legacy', %(actor)s, after_row,
+       clientele_history_changed(lag(after_row) OVER w, after_row,
+                                 clientele_customer_bookkeeping())
+  FROM entries
+WINDOW w AS (PARTITION BY c ORDER BY t)
+ ORDER BY c, t
+"""
+
+
 def _write_history(conn: Conn, customers: Sequence[PlannedCustomer]) -> int:
     """Backdated `legacy` versions from each customer's ticket timeline (oldest is `insert`).
 
     In its own transaction after the customers committed: it locks only the migration's own
     rows, none the old application waits for. Written for the customers migrate inserted that
     have no legacy version yet (so a run killed between the two transactions completes it on
-    the next one), each version before the first one recorded. Returns how many it wrote.
+    the next one), each version before the first one recorded, in one statement (HISTORY_SQL).
+    Returns how many it wrote.
     """
-    candidates = {c.id: c for c in customers if c.timeline}
-    if not candidates:
+    ids, times, changes, operations = [], [], [], []
+    for c in sorted((c for c in customers if c.timeline), key=lambda c: c.id):
+        for i, (valid_from, state) in enumerate(c.timeline):
+            ids.append(c.id)
+            times.append(valid_from)
+            changes.append(json.dumps({**state, "version": i + 1}))
+            operations.append("insert" if i == 0 else "update")
+    if not ids:
         return 0
     with conn.transaction():
         backfill_transaction(conn)
-        first_recorded = {
-            r[0]: r[1]
-            for r in conn.execute(
-                "SELECT c.id, (SELECT min(lower(v.valid)) FROM customer_versions AS v"
-                " WHERE v.customer_id = c.id AND v.source <> 'legacy') FROM customers AS c"
-                " WHERE c.id = ANY(%s) AND c.created_by = %s AND NOT EXISTS (SELECT FROM"
-                " customer_versions AS v WHERE v.customer_id = c.id AND v.source = 'legacy')",
-                (list(candidates), ACTOR),
-            )
-        }
-        ids, times, changes, operations = [], [], [], []
-        for cid, first in sorted(first_recorded.items()):
-            if first is None:
-                continue
-            for i, (valid_from, state) in enumerate(candidates[cid].timeline):
-                if valid_from >= first:
-                    continue  # history must precede the version recorded when it was inserted
-                ids.append(cid)
-                times.append(valid_from)
-                changes.append(json.dumps({**state, "version": i + 1}))
-                operations.append("insert" if i == 0 else "update")
-        if ids:
-            conn.execute(
-                "SELECT count(clientele_history_backfill(c, t, ch::jsonb, %s, op)) FROM"
-                " unnest(%s::uuid[], %s::timestamptz[], %s::text[], %s::text[]) AS x(c, t, ch, op)",
-                (ACTOR, ids, times, changes, operations),
-            )
-    return len(ids)
+        result = conn.execute(
+            HISTORY_SQL,
+            {"ids": ids, "times": times, "changes": changes, "ops": operations, "actor": ACTOR},
+        )
+    return result.rowcount

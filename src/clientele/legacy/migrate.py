@@ -72,6 +72,16 @@ class MigrateReport:
     # Per backfill stage: batches committed, tries rolled back and retried, the longest time
     # a batch held its locks (ms), the last batch size (see "pacing" below).
     pacing: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Wall seconds of each part (schema, plan, customers, tickets, sweep, equipment, reviews,
+    # constraints and indexes), in order.
+    phases: dict[str, float] = field(default_factory=dict)
+    _lap: float = 0.0
+
+    def lap(self, phase: str) -> None:
+        """Record the time since the previous lap (or the start) as `phase`."""
+        now = time.monotonic()
+        self.phases[phase] = round(now - (self._lap or now), 2)
+        self._lap = now
 
     def paced(self, pacer: Pacer) -> None:
         """Record how a stage's batches went."""
@@ -201,6 +211,7 @@ def migrate(
     timeouts = timeouts or ddl.Timeouts()
     report = MigrateReport()
     started = time.monotonic()
+    report.lap("start")
     with ddl.connect(url) as conn:
         check_legacy_shape(conn)
         if not table_exists(conn, ddl.STATE_TABLE):
@@ -210,9 +221,10 @@ def migrate(
         report.ddl_steps += ddl.run_steps(conn, ddl.expand_steps(), timeouts)
         if progress:
             progress("schema", 1, 1)
-
+        report.lap("schema")
         with _frozen_when_built():
             plan = compute_resolution(conn)
+        report.lap("plan")
         try:
             _backfill(conn, plan, report, batch_size=batch_size, pause=pause, timeouts=timeouts,
                       progress=progress, stop_after_batches=stop_after_batches)  # fmt: skip
@@ -237,6 +249,7 @@ def _backfill(
     report.paced(pacer)
     if not customers_done:
         set_state(conn, "customers", "done")
+    report.lap("customers")
     if get_state(conn, "tickets") != "done":
         report.tickets_linked, pacer = link_tickets(
             conn, plan, batch_size=batch_size, pause=pause, progress=progress,
@@ -244,17 +257,22 @@ def _backfill(
         )  # fmt: skip
         report.paced(pacer)
         set_state(conn, "tickets", "done")
+    report.lap("tickets")
     report.ddl_steps += ddl.run_steps(conn, [ddl.sweep_index_step()], timeouts)
     swept, pacer = sweep_unlinked(conn, batch_size=batch_size)
     report.ddl_steps += ddl.run_steps(conn, [ddl.drop_sweep_index_step()], timeouts)
     report.tickets_linked += swept
     report.paced(pacer)
+    report.lap("sweep")
     report.contacts_created, report.equipment_linked, pacer = link_equipment(
         conn, plan, batch_size=batch_size
     )
     report.paced(pacer)
+    report.lap("equipment")
     report.review_items = write_reviews(conn, plan, batch_size=batch_size)
+    report.lap("reviews")
     report.ddl_steps += ddl.run_steps(conn, ddl.after_backfill_steps(), timeouts)
+    report.lap("constraints and indexes")
     if progress:
         progress("constraints and indexes", 1, 1)
     set_state(conn, "migrate", "done")
