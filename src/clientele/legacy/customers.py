@@ -22,10 +22,10 @@ from clientele.legacy.pacing import (
     HOLD_LIMIT_S,
     Batch,
     Pacer,
-    backfill_transaction,
     bounded,
     gin_indexes,
     merge_gin_pending,
+    pipelined_transaction,
 )
 from clientele.legacy.records import PlannedCustomer, Resolution
 from clientele.legacy.state import Conn
@@ -299,10 +299,10 @@ def _write_history(conn: Conn, customers: Sequence[PlannedCustomer]) -> int:
             operations.append("insert" if i == 0 else "update")
     if not ids:
         return 0
-    with conn.transaction():
-        backfill_transaction(conn)
+    with pipelined_transaction(conn) as pipeline:
         result = conn.execute(
             HISTORY_SQL,
             {"ids": ids, "times": times, "changes": changes, "ops": operations, "actor": ACTOR},
         )
+        pipeline.sync()
     return result.rowcount

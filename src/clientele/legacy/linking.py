@@ -19,11 +19,11 @@ from clientele.legacy.pacing import (
     TICKET_BATCH_START,
     TICKET_HOLD_TARGET_S,
     Pacer,
-    backfill_transaction,
     bounded,
     chunks,
     gin_indexes,
     merge_gin_pending,
+    pipelined_transaction,
 )
 from clientele.legacy.records import Resolution
 from clientele.legacy.state import Conn, get_state, set_state
@@ -81,6 +81,7 @@ def link_tickets(
                     f" WHERE t.id = v.id AND t.{ddl.TICKET_REF} IS NULL",
                     (todo, planned),
                 )
+                batch.sync()
                 count = result.rowcount
             if rows:
                 batch.arm()
@@ -120,6 +121,7 @@ def sweep_unlinked(conn: Conn, *, batch_size: int) -> tuple[int, Pacer]:
                 f" WHERE {ddl.TICKET_REF} IS NULL ORDER BY id LIMIT %s)",
                 (batch.size,),
             )
+            batch.sync()
             count = batch.rows = result.rowcount
         if not batch.committed:
             continue
@@ -143,13 +145,15 @@ def link_equipment(conn: Conn, plan: Resolution, *, batch_size: int) -> tuple[in
                 (c.id, plan.customer_id(c.customer_key), c.name, c.phone, c.email) for c in chunk
             ]
             batch.arm()
-            count = conn.execute(
+            result = conn.execute(
                 "INSERT INTO customer_contacts (id, customer_id, name, role, phone, email,"
                 " created_by) SELECT id, cid, nm, 'equipment contact', ph, em, %s"
                 " FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::text[], %s::text[])"
                 " AS x(id, cid, nm, ph, em) ON CONFLICT (id) DO NOTHING",
                 (ACTOR, *map(list, zip(*rows, strict=True))),
-            ).rowcount
+            )
+            batch.sync()
+            count = result.rowcount
             batch.rows = len(chunk)
         if batch.committed:
             contacts_new += count
@@ -166,12 +170,14 @@ def link_equipment(conn: Conn, plan: Resolution, *, batch_size: int) -> tuple[in
             owners = [plan.customer_id(k) for _, k in chunk]
             contacts = [plan.equipment_contact.get(e) for e, _ in chunk]
             batch.arm()
-            count = conn.execute(
+            result = conn.execute(
                 "UPDATE equipment AS e SET customer_id = v.cid, contact_id = v.ct"
                 " FROM unnest(%s::uuid[], %s::uuid[], %s::uuid[]) AS v(id, cid, ct)"
                 " WHERE e.id = v.id AND e.customer_id IS NULL",
                 (ids, owners, contacts),
-            ).rowcount
+            )
+            batch.sync()
+            count = result.rowcount
             batch.rows = len(chunk)
         if batch.committed:
             linked += count
@@ -197,9 +203,8 @@ def write_reviews(conn: Conn, plan: Resolution, *, batch_size: int) -> int:
             )
             for r in batch
         ]  # fmt: skip
-        with conn.transaction():
-            # Holds no lock the old application takes (its trigger adds items of other keys).
-            backfill_transaction(conn)
+        # Holds no lock the old application takes (its trigger adds items of other keys).
+        with pipelined_transaction(conn) as pipeline:
             result = conn.execute(
                 "INSERT INTO legacy_review_items (kind, customer_ids, subject_table, subject_id,"
                 " summary, resolution, evidence, dedupe_key)"
@@ -209,6 +214,7 @@ def write_reviews(conn: Conn, plan: Resolution, *, batch_size: int) -> int:
                 " ON CONFLICT (dedupe_key) DO NOTHING",
                 list(map(list, zip(*rows, strict=True))),
             )
+            pipeline.sync()
             written += result.rowcount
         # Else an old-application insert of a review item would merge the pending list.
         merge_gin_pending(conn, gin)
