@@ -3,6 +3,7 @@
 from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
+from functools import lru_cache
 from uuid import UUID
 
 from rapidfuzz import fuzz
@@ -39,6 +40,7 @@ def _has_other_script(word: str) -> bool:
     return any(ch.isalpha() and ord(ch) > LATIN_EXTENDED_END for ch in word)
 
 
+@lru_cache(maxsize=200_000)
 def _latin_form(name: str) -> str | None:
     """The name without its words in another script (e.g. an honorific "डॉ."), when Latin
     words remain; None for a name with no Latin word."""
@@ -50,6 +52,7 @@ def _latin_form(name: str) -> str | None:
     return " ".join(words)
 
 
+@lru_cache(maxsize=200_000)
 def _casing(name: str) -> int:
     """2 for mixed case (Title Case, "Dr. Rao's Clinic"), 1 for all-upper or all-lower."""
     letters = [ch for ch in name if ch.isalpha()]
