@@ -178,6 +178,11 @@ def main() -> None:
     parser.add_argument("--think-ms", type=float, default=2.0, help="old app's pause per statement")
     parser.add_argument("--database", help="scratch database name (default: a random one)")
     parser.add_argument(
+        "--template",
+        help="a database holding the loaded legacy rows, cloned instead of loading (made and kept"
+        " on first use; the same --customers each time)",
+    )
+    parser.add_argument(
         "--old-app-in-thread",
         action="store_true",
         help="run the old application as a thread of this process (as the earlier numbers were)",
@@ -187,17 +192,35 @@ def main() -> None:
     if not server:
         raise SystemExit("set CLIENTELE_DATABASE_URL to a PostgreSQL server (any database on it)")
     name = args.database or f"clientele_legacy_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(server, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
     url = make_url(server).set(database=name).render_as_string(hide_password=False)
+    template_url = (
+        make_url(server).set(database=args.template).render_as_string(hide_password=False)
+        if args.template
+        else None
+    )
+    with psycopg.connect(server, autocommit=True) as conn:
+        have_template = args.template and conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (args.template,)
+        ).fetchone()
+        if args.template and not have_template:
+            conn.execute(f'CREATE DATABASE "{args.template}"')
     out: dict[str, object] = {"database": name}
     try:
         started = time.monotonic()
         data = generate(args.customers, seed=2026, unique_names=False)
         out["generate_s"] = round(time.monotonic() - started, 1)
         started = time.monotonic()
-        load(url, data)
+        if template_url and not have_template:
+            load(template_url, data)
+        if template_url:
+            with psycopg.connect(server, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{args.template}"')
+        else:
+            with psycopg.connect(server, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            load(url, data)
         out["load_s"] = round(time.monotonic() - started, 1)
+        out["load_average"] = os.getloadavg()
         out["tickets"], out["equipment"] = len(data.tickets), len(data.equipment)
         print(json.dumps(out), flush=True)
 
@@ -224,6 +247,8 @@ def main() -> None:
 
         report = migrate(url, batch_size=args.batch_size, pause=args.pause, progress=progress)
         out["migrate_s"] = round(time.perf_counter() - started, 1)
+        out["load_average_after"] = os.getloadavg()
+        out["phase_s"] = getattr(report, "phases", None)
         out["stage_first_progress_s"] = stages
         watcher.stop.set()
         watcher.join(10)

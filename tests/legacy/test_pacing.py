@@ -17,7 +17,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from clientele.demo.legacy_data import load
-from clientele.legacy import ddl
+from clientele.legacy import customers as customers_module
+from clientele.legacy import ddl, pacing
 from clientele.legacy import migrate as migrate_module
 from clientele.legacy.migrate import ACTOR, migrate
 from tests.legacy.conftest import LegacyDatabase
@@ -83,7 +84,7 @@ def test_a_batch_over_its_budget_is_rolled_back_and_the_old_application_goes_on(
     url = empty_database_url
     data, by_lid = _two_ids_one_customer()
     load(url, data)
-    write_ids = migrate_module._insert_legacy_ids
+    write_ids = customers_module._insert_legacy_ids
     old_app: list[OldAppStatement] = []
 
     def stalled_batch(conn: migrate_module.Conn, rows: list[tuple[str, uuid.UUID, str]]) -> None:
@@ -97,11 +98,11 @@ def test_a_batch_over_its_budget_is_rolled_back_and_the_old_application_goes_on(
         _wait_until_blocked(url)
         conn.execute("SELECT pg_sleep(5)")  # cancelled by the batch's statement_timeout
 
-    monkeypatch.setattr(migrate_module, "_insert_legacy_ids", stalled_batch)
+    monkeypatch.setattr(customers_module, "_insert_legacy_ids", stalled_batch)
     report = migrate(url)
     old_app[0].join(10)
     assert old_app[0].error is None
-    assert 0 <= old_app[0].seconds < migrate_module.HOLD_LIMIT_S + 0.3
+    assert 0 <= old_app[0].seconds < pacing.HOLD_LIMIT_S + 0.3
     assert report.pacing["customers"]["retries"] >= 1
     # The batch was rolled back before CUST-1 was committed: the trigger gave CUST-1 a customer,
     # which the retried batch found and used for the plan's customer (CUST-1 and CUST-2).
@@ -150,8 +151,8 @@ def test_migrate_gives_up_on_a_lock_never_released_and_a_re_run_completes(
     url = empty_database_url
     data, by_lid = _two_ids_one_customer()
     load(url, data)
-    monkeypatch.setattr(migrate_module, "RETRY_ATTEMPTS", 3)
-    monkeypatch.setattr(migrate_module, "RETRY_BACKOFF_S", (0.01, 0.02))
+    monkeypatch.setattr(pacing, "RETRY_ATTEMPTS", 3)
+    monkeypatch.setattr(pacing, "RETRY_BACKOFF_S", (0.01, 0.02))
     plan_it = migrate_module.compute_resolution
     old_app = OldAppStatement(url, INSERT_TICKET, (uuid.uuid4(), "ONL-1"), hold_s=3)
 
@@ -202,7 +203,7 @@ def test_history_of_a_batch_killed_before_it_is_written_on_the_next_run(
     legacy_db: LegacyDatabase, second_legacy_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The history transaction follows the batch's: a kill in between loses nothing."""
-    write_history = migrate_module._write_history
+    write_history = customers_module._write_history
     calls: list[int] = []
 
     def killed_on_the_third_batch(conn: migrate_module.Conn, customers: object) -> int:
@@ -211,7 +212,7 @@ def test_history_of_a_batch_killed_before_it_is_written_on_the_next_run(
             raise ddl.MigrationError("killed (testing)")
         return write_history(conn, customers)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(migrate_module, "_write_history", killed_on_the_third_batch)
+    monkeypatch.setattr(customers_module, "_write_history", killed_on_the_third_batch)
     with pytest.raises(ddl.MigrationError, match="killed"):
         migrate(legacy_db.url)
     with psycopg.connect(legacy_db.url) as conn:
@@ -222,7 +223,7 @@ def test_history_of_a_batch_killed_before_it_is_written_on_the_next_run(
         ).fetchone()
     assert missing is not None
     assert missing[0] > 0  # the third batch is in, its history is not
-    monkeypatch.setattr(migrate_module, "_write_history", write_history)
+    monkeypatch.setattr(customers_module, "_write_history", write_history)
     migrate(legacy_db.url)
     migrate(second_legacy_url)  # never interrupted
     resumed = _legacy_history(legacy_db.url)
@@ -231,8 +232,8 @@ def test_history_of_a_batch_killed_before_it_is_written_on_the_next_run(
 
 
 def test_batches_are_sized_by_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(migrate_module.time, "sleep", lambda s: None)
-    pacer = migrate_module._Pacer("customers", 50, 200, target_s=0.15, limit_s=0.5)
+    monkeypatch.setattr(pacing.time, "sleep", lambda s: None)
+    pacer = pacing.Pacer("customers", 50, 200, target_s=0.15, limit_s=0.5)
     pacer.succeeded(50, 0.05)  # 1 ms a row: 150 fit, but grow by half at most
     assert pacer.size == 76
     pacer.succeeded(76, 0.76)  # 10 ms a row: 15
@@ -245,7 +246,7 @@ def test_batches_are_sized_by_time(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (pacer.size, pacer.limit_s) == (5, 1.0)
     pacer.succeeded(5, 0.6)
     assert (pacer.limit_s, pacer.retries, pacer.longest_s) == (0.5, 3, 0.76)
-    monkeypatch.setattr(migrate_module, "RETRY_ATTEMPTS", 2)
+    monkeypatch.setattr(pacing, "RETRY_ATTEMPTS", 2)
     pacer.failed("LockNotAvailable")
     with pytest.raises(ddl.MigrationError, match="after 2 tries"):
         pacer.failed("LockNotAvailable")

@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from clientele.demo.legacy_data import LegacyData, load
+from clientele.legacy import customers as customers_module
 from clientele.legacy import ddl
 from clientele.legacy import migrate as migrate_module
 from clientele.legacy.migrate import migrate
@@ -129,7 +130,7 @@ def test_trigger_waits_for_the_batch_holding_its_legacy_id_then_finds_its_custom
     url = empty_database_url
     data, by_lid = _two_ids_one_customer()
     load(url, data)
-    write_ids = migrate_module._insert_legacy_ids
+    write_ids = customers_module._insert_legacy_ids
     done: list[BaseException | None] = []
     threads: list[threading.Thread] = []
 
@@ -163,7 +164,7 @@ def test_trigger_waits_for_the_batch_holding_its_legacy_id_then_finds_its_custom
         assert not done
         threads.append(thread)
 
-    monkeypatch.setattr(migrate_module, "_insert_legacy_ids", batch_with_the_old_app_waiting)
+    monkeypatch.setattr(customers_module, "_insert_legacy_ids", batch_with_the_old_app_waiting)
     migrate(url)
     assert len(threads) == 1
     threads[0].join(10)

@@ -21,7 +21,7 @@ ALLOWLIST: dict[tuple[str, str], str] = {
     ("demo/load.py", "_copy"): "COPY table/columns passed by the loader's own code, not input",
     # SET cannot take parameters: the values are int() of our settings, or a constant label.
     ("legacy/ddl.py", "_set_timeouts"): "SET with int() values",
-    ("legacy/migrate.py", "_backfill_transaction"): "SET LOCAL with the module's ACTOR constant",
+    ("legacy/pacing.py", "backfill_transaction"): "SET LOCAL with the module's ACTOR constant",
     ("legacy/migrate.py", "ensure_new_tables"): "SET LOCAL with an int setting",
     ("migrations/env.py", "run_migrations_online"): "SET with constant timeouts",
     # Identifiers (index, table and column names) from the legacy module's constants; every
@@ -30,8 +30,8 @@ ALLOWLIST: dict[tuple[str, str], str] = {
     ("legacy/finalize.py", "_walk"): "table name from the finalize step list",
     ("legacy/state.py", "get_state"): "ddl.STATE_TABLE constant",
     ("legacy/state.py", "set_state"): "ddl.STATE_TABLE constant",
-    ("legacy/migrate.py", "link_tickets"): "ddl.TICKET_REF constant",
-    ("legacy/migrate.py", "sweep_unlinked"): "ddl.TICKET_REF constant",
+    ("legacy/linking.py", "link_tickets"): "ddl.TICKET_REF constant",
+    ("legacy/linking.py", "sweep_unlinked"): "ddl.TICKET_REF constant",
     ("legacy/rollback.py", "_drop_new_tables"): "table names from ddl constants",
     # Merges: table/column identifiers from the module's constant MOVED_TABLES,
     # FILLABLE_FIELDS, RESTORED_COLUMNS and MATCH_COLUMNS; every value is a bound :param.

@@ -5,7 +5,7 @@ from typing import Any
 
 from clientele.legacy import ddl
 from clientele.legacy.migrate import compute_resolution
-from clientele.legacy.resolve import Resolution
+from clientele.legacy.records import Resolution
 from clientele.legacy.state import Conn, phase, table_exists
 
 

@@ -278,7 +278,7 @@ DROP FUNCTION clientele_customer_image(jsonb);
 def _history_function(*, with_skip: bool) -> str:
     """Revision 0002's history trigger function, with or without the schema-upgrade skip."""
     # The revision text is the one source; late, as legacy.ddl loads revisions itself.
-    from clientele.legacy.ddl import revision_sql  # noqa: PLC0415 - import cycle
+    from clientele.legacy.target import revision_sql  # noqa: PLC0415 - import cycle
 
     source = revision_sql("0002_customer_history")
     start = source.index("CREATE FUNCTION clientele_customers_history()")

@@ -289,7 +289,7 @@ DROP FUNCTION clientele_events_equipment_links();
 
 def _from_0007() -> list[str]:
     """Revision 0007's functions this revision replaced, and its equipment trigger."""
-    from clientele.legacy.ddl import revision_sql, split_sql  # noqa: PLC0415 - import cycle
+    from clientele.legacy.target import revision_sql, split_sql  # noqa: PLC0415 - import cycle
 
     statements = split_sql(revision_sql("0007_events"))
     functions = [
