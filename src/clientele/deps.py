@@ -1,9 +1,10 @@
 """FastAPI dependencies, as `Annotated` aliases so every route's needs show in its signature."""
 
 import re
-from typing import Annotated
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Request, Response
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -190,6 +191,34 @@ async def optional_version(
 
 IfMatch = Annotated[int | None, Depends(required_version)]
 OptionalIfMatch = Annotated[int | None, Depends(optional_version)]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Versioned:
+    """A write under optimistic concurrency: the version the client read (`If-Match`) in, the
+    stored version (`ETag`) out."""
+
+    expected_version: int | None
+    response: Response
+
+    def answer(self, version: int, body: T) -> T:
+        """BODY, with the `ETag` of the stored VERSION set on the response."""
+        self.response.headers["ETag"] = etag(version)
+        return body
+
+
+def _versioned(expected_version: IfMatch, response: Response) -> Versioned:
+    return Versioned(expected_version, response)
+
+
+def _optionally_versioned(expected_version: OptionalIfMatch, response: Response) -> Versioned:
+    return Versioned(expected_version, response)
+
+
+VersionedWrite = Annotated[Versioned, Depends(_versioned)]
+OptionallyVersionedWrite = Annotated[Versioned, Depends(_optionally_versioned)]
 
 
 class UnknownQueryParameters(DomainError):

@@ -4,7 +4,7 @@ Kept free of any web framework so the domain and services can raise them anywher
 """
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 
@@ -25,6 +25,16 @@ class NotFound(DomainError):
     status = 404
     slug = "not-found"
     title = "Not found"
+
+
+T = TypeVar("T")
+
+
+def found(value: T | None, what: str, id: UUID) -> T:
+    """VALUE, read back by ID; NotFound ("no WHAT with id ID") when there was none."""
+    if value is None:
+        raise NotFound(f"no {what} with id {id}")
+    return value
 
 
 class InvalidValue(DomainError):

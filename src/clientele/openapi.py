@@ -58,6 +58,17 @@ def problem_response(description: str) -> dict[str, Any]:
     return {"description": description, "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_REF}}}
 
 
+def if_match_errors(changed: str | None = None) -> Responses:
+    """The answers of a write that takes `If-Match`: 412 for a stale version; when CHANGED
+    names what someone else changed, `If-Match` is required and 428 answers its absence."""
+    if changed is None:
+        return {412: problem_response("If-Match names an old version.")}
+    return {
+        412: problem_response(f"If-Match names an old version: someone changed the {changed}."),
+        428: problem_response("If-Match is missing."),
+    }
+
+
 COMMON_ERRORS: Responses = {
     401: problem_response("No or unknown bearer token."),
     403: problem_response("Your role may not do this."),

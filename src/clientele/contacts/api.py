@@ -1,24 +1,20 @@
 """Contact routes: /api/v1/customers/{customer_id}/contacts and /api/v1/contacts/{contact_id}."""
 
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 
 from clientele.contacts import service
 from clientele.contacts.schemas import ContactCreate, ContactPageRead, ContactRead, ContactUpdate
 from clientele.deps import Agent, UoW, Viewer
+from clientele.listing import Paging, page_read
 from clientele.openapi import COMMON_ERRORS, Responses, problem_response
-from clientele.pagination import Cursor
 
 router = APIRouter(tags=["contacts"])
 
 
 NO_CUSTOMER: Responses = {404: problem_response("No customer with this id.")}
 NO_CONTACT: Responses = {404: problem_response("No contact with this id.")}
-
-Limit = Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")]
-PageCursor = Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")]
 
 
 @router.post(
@@ -47,19 +43,16 @@ async def list_contacts(
     customer_id: UUID,
     uow: UoW,
     actor: Viewer,
-    limit: Limit = 50,
-    cursor: PageCursor = None,
+    paging: Paging,
 ) -> ContactPageRead:
     """The customer's contacts, oldest first, one page at a time."""
     page = await service.list_contacts(
         uow,
         customer_id=customer_id,
-        cursor=Cursor.decode(cursor) if cursor else None,
-        limit=limit,
+        cursor=paging.cursor,
+        limit=paging.limit,
     )
-    return ContactPageRead(
-        items=[ContactRead.of(c) for c in page.items], next_cursor=page.next_cursor
-    )
+    return page_read(ContactPageRead, page, ContactRead.of)
 
 
 @router.get(

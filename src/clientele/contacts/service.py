@@ -8,7 +8,7 @@ from clientele.auth.domain import Actor
 from clientele.contacts import repository
 from clientele.contacts.domain import Contact, ContactInUse
 from clientele.contacts.repository import StillReferenced
-from clientele.errors import NotFound
+from clientele.errors import NotFound, found
 from clientele.pagination import Cursor, Page, page
 from clientele.uow import UnitOfWork
 
@@ -41,10 +41,7 @@ async def add_contact(
 async def get_contact(uow: UnitOfWork, *, contact_id: UUID) -> Contact:
     """The contact. Raises NotFound."""
     async with uow:
-        contact = await repository.get(uow.connection, contact_id)
-    if contact is None:
-        raise _no_contact(contact_id)
-    return contact
+        return found(await repository.get(uow.connection, contact_id), "contact", contact_id)
 
 
 async def update_contact(
@@ -55,15 +52,13 @@ async def update_contact(
     Only the changed columns are written; nothing changed means nothing is written.
     """
     async with uow:
-        contact = await repository.get(uow.connection, contact_id)
-        if contact is None:
-            raise _no_contact(contact_id)
+        contact = found(await repository.get(uow.connection, contact_id), "contact", contact_id)
         changed = contact.update_details(changes)
         if not changed:
             return contact
-        stored = await repository.update(uow.connection, contact, fields=changed)
-        if stored is None:
-            raise _no_contact(contact_id)
+        stored = found(
+            await repository.update(uow.connection, contact, fields=changed), "contact", contact_id
+        )
         await uow.commit()
     return stored
 

@@ -20,14 +20,23 @@ from clientele.customers.schemas import (
     SearchResults,
 )
 from clientele.customers.search import normalize_legacy_id
-from clientele.deps import Admin, Agent, IfMatch, OptionalIfMatch, ReadUoW, UoW, Viewer, etag
+from clientele.deps import (
+    Admin,
+    Agent,
+    OptionallyVersionedWrite,
+    ReadUoW,
+    UoW,
+    VersionedWrite,
+    Viewer,
+    etag,
+)
 from clientele.duplicates import service as duplicates_service
 from clientele.duplicates.schemas import LikelyDuplicateRead
 from clientele.errors import InvalidValue
 from clientele.history import service as history_service
 from clientele.history.domain import parse_as_of
-from clientele.openapi import COMMON_ERRORS, Responses, problem_response
-from clientele.pagination import Cursor
+from clientele.listing import Paging, page_read
+from clientele.openapi import COMMON_ERRORS, Responses, if_match_errors, problem_response
 from clientele.phones import InvalidPhone, normalize_phone
 from clientele.privacy.api import reader_of
 from clientele.uow import UnitOfWork
@@ -100,7 +109,6 @@ async def _filters(
 
 
 Filters = Annotated[CustomerFilters, Depends(_filters)]
-Limit = Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")]
 
 
 @router.post(
@@ -131,20 +139,17 @@ async def create_customer(
 async def list_customers(
     uow: ReadUoW,
     actor: Viewer,
+    paging: Paging,
     filters: Filters,
-    limit: Limit = 50,
-    cursor: Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")] = None,
 ) -> CustomerPageRead:
     """Customers matching every filter given, newest first, one page at a time."""
     page = await service.list_customers(
         uow,
         filters=filters,
-        cursor=Cursor.decode(cursor) if cursor else None,
-        limit=limit,
+        cursor=paging.cursor,
+        limit=paging.limit,
     )
-    return CustomerPageRead(
-        items=[CustomerRead.of(c) for c in page.items], next_cursor=page.next_cursor
-    )
+    return page_read(CustomerPageRead, page, CustomerRead.of)
 
 
 @router.get("/count", summary="Count customers", responses=COMMON_ERRORS)
@@ -235,8 +240,7 @@ async def get_customer(
         **COMMON_ERRORS,
         **NOT_FOUND,
         409: problem_response("The new primary phone belongs to another active customer."),
-        412: problem_response("If-Match names an old version: someone changed the customer."),
-        428: problem_response("If-Match is missing."),
+        **if_match_errors("customer"),
     },
 )
 async def update_customer(
@@ -244,8 +248,7 @@ async def update_customer(
     body: CustomerUpdate,
     uow: UoW,
     actor: Agent,
-    expected_version: IfMatch,
-    response: Response,
+    write: VersionedWrite,
 ) -> CustomerWritten:
     """Change only the fields sent. Requires `If-Match` with the ETag you read.
 
@@ -256,10 +259,10 @@ async def update_customer(
         uow,
         customer_id=customer_id,
         changes=changes,
-        expected_version=expected_version,
+        expected_version=write.expected_version,
         actor=actor,
     )
-    return await _written(uow, response, customer, changed=changes.keys())
+    return await _written(uow, write.response, customer, changed=changes.keys())
 
 
 @router.post(
@@ -269,7 +272,7 @@ async def update_customer(
         **COMMON_ERRORS,
         **NOT_FOUND,
         409: problem_response("Already blocked."),
-        412: problem_response("If-Match names an old version."),
+        **if_match_errors(),
     },
 )
 async def block_customer(
@@ -277,18 +280,17 @@ async def block_customer(
     body: BlockRequest,
     uow: UoW,
     actor: Admin,
-    expected_version: OptionalIfMatch,
-    response: Response,
+    write: OptionallyVersionedWrite,
 ) -> CustomerRead:
     """Block a customer with a reason: no new tickets until activated again."""
     customer = await service.block_customer(
         uow,
         customer_id=customer_id,
         reason=body.reason,
-        expected_version=expected_version,
+        expected_version=write.expected_version,
         actor=actor,
     )
-    return _with_etag(response, CustomerRead.of(customer))
+    return write.answer(customer.version, CustomerRead.of(customer))
 
 
 @router.post(
@@ -300,18 +302,17 @@ async def block_customer(
         409: problem_response(
             "Already active, or its phone now belongs to another active customer."
         ),
-        412: problem_response("If-Match names an old version."),
+        **if_match_errors(),
     },
 )
 async def activate_customer(
     customer_id: UUID,
     uow: UoW,
     actor: Admin,
-    expected_version: OptionalIfMatch,
-    response: Response,
+    write: OptionallyVersionedWrite,
 ) -> CustomerRead:
     """Make a blocked or inactive customer active again."""
     customer = await service.activate_customer(
-        uow, customer_id=customer_id, expected_version=expected_version, actor=actor
+        uow, customer_id=customer_id, expected_version=write.expected_version, actor=actor
     )
-    return _with_etag(response, CustomerRead.of(customer))
+    return write.answer(customer.version, CustomerRead.of(customer))

@@ -95,45 +95,11 @@ def _pin_code_in_india(cls: type, value: str | None, info: ValidationInfo) -> st
     return value
 
 
-class CustomerCreate(BaseModel):
-    """A new customer. Phones in any common Indian format; `created_by` comes from your token."""
+class _CustomerFields(BaseModel):
+    """The fields a client writes, in the order the API documents them; as an update has
+    them (all optional), which a create tightens where it needs a value or a default."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE]})
-
-    customer_type: CustomerType
-    name: RequiredText500
-    primary_phone: Phone
-    organization_id: UUID | None = None
-    display_name: Text255 | None = None
-    secondary_phone: OptionalPhone = None
-    whatsapp_number: OptionalPhone = None
-    primary_email: OptionalEmail = None
-    address_line1: Text500 | None = None
-    address_line2: Text500 | None = None
-    city: Text100 | None = None
-    state: Text100 | None = None
-    country: Country | None = INDIA
-    postal_code: PostalCode | None = None
-    registration_number: RegistrationNumber | None = None
-    tax_id: TaxId | None = None
-    website: Website | None = None
-    tier: Tier | None = None
-    preferred_language: Language | None = "en"
-    preferred_contact_method: ContactMethod | None = None
-    notes: Notes | None = None
-    tags: Tags = Field(default_factory=list)
-    metadata: Metadata = Field(default_factory=dict)
-
-    _pin_code = field_validator("postal_code")(_pin_code_in_india)
-
-
-class CustomerUpdate(BaseModel):
-    """A partial update: only the fields present change; `null` clears an optional field."""
-
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"examples": [{"primary_phone": "+91 99876 54321", "tier": "vip"}]},
-    )
+    model_config = ConfigDict(extra="forbid")
 
     customer_type: Annotated[CustomerType | None, NOT_NULL] = None
     name: Annotated[RequiredText500 | None, NOT_NULL] = None
@@ -160,6 +126,28 @@ class CustomerUpdate(BaseModel):
     metadata: Annotated[Metadata | None, NOT_NULL] = None
 
     _pin_code = field_validator("postal_code")(_pin_code_in_india)
+
+
+class CustomerCreate(_CustomerFields):
+    """A new customer. Phones in any common Indian format; `created_by` comes from your token."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE]})
+
+    customer_type: CustomerType
+    name: RequiredText500
+    primary_phone: Phone
+    country: Country | None = INDIA
+    preferred_language: Language | None = "en"
+    tags: Tags = Field(default_factory=list)
+    metadata: Metadata = Field(default_factory=dict)
+
+
+class CustomerUpdate(_CustomerFields):
+    """A partial update: only the fields present change; `null` clears an optional field."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"primary_phone": "+91 99876 54321", "tier": "vip"}]},
+    )
 
 
 class BlockRequest(BaseModel):

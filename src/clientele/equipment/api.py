@@ -5,7 +5,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Response, status
 
-from clientele.deps import Agent, IfMatch, UoW, Viewer, etag
+from clientele.deps import Agent, UoW, VersionedWrite, Viewer, etag
 from clientele.equipment import service
 from clientele.equipment.domain import EquipmentFilters
 from clientele.equipment.repository import EquipmentView
@@ -16,22 +16,18 @@ from clientele.equipment.schemas import (
     EquipmentUpdate,
 )
 from clientele.errors import InvalidValue
-from clientele.openapi import COMMON_ERRORS, Responses, problem_response
-from clientele.pagination import Cursor, Page
+from clientele.listing import Paging, page_read
+from clientele.openapi import COMMON_ERRORS, Responses, if_match_errors, problem_response
+from clientele.pagination import Page
 
 router = APIRouter(tags=["equipment"])
 
 NO_EQUIPMENT: Responses = {404: problem_response("No equipment with this id.")}
 NO_CUSTOMER: Responses = {404: problem_response("No customer with this id.")}
 
-Limit = Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")]
-PageCursor = Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")]
-
 
 def _page(page: Page[EquipmentView]) -> EquipmentPageRead:
-    return EquipmentPageRead(
-        items=[EquipmentRead.of(v) for v in page.items], next_cursor=page.next_cursor
-    )
+    return page_read(EquipmentPageRead, page, EquipmentRead.of)
 
 
 @router.post(
@@ -52,13 +48,13 @@ async def create_equipment(
 
 @router.get("/equipment", summary="List equipment", responses=COMMON_ERRORS)
 async def list_equipment(
+    *,
     uow: UoW,
     actor: Viewer,
     customer_id: UUID | None = None,
     in_stock: Annotated[bool | None, Query(description="true: only units in stock.")] = None,
     serial_number: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
-    limit: Limit = 50,
-    cursor: PageCursor = None,
+    paging: Paging,
 ) -> EquipmentPageRead:
     """Equipment matching every filter, newest first, each with its customer and contact."""
     if serial_number is not None and "\x00" in serial_number:
@@ -69,7 +65,7 @@ async def list_equipment(
         serial_number=serial_number.strip() if serial_number else None,
     )
     page = await service.list_equipment(
-        uow, filters=filters, cursor=Cursor.decode(cursor) if cursor else None, limit=limit
+        uow, filters=filters, cursor=paging.cursor, limit=paging.limit
     )
     return _page(page)
 
@@ -80,8 +76,7 @@ async def list_equipment(
     responses={
         **COMMON_ERRORS,
         **NO_EQUIPMENT,
-        412: problem_response("If-Match names an old version: someone changed the unit."),
-        428: problem_response("If-Match is missing."),
+        **if_match_errors("unit"),
     },
 )
 async def update_equipment(
@@ -89,8 +84,7 @@ async def update_equipment(
     body: EquipmentUpdate,
     uow: UoW,
     actor: Agent,
-    expected_version: IfMatch,
-    response: Response,
+    write: VersionedWrite,
 ) -> EquipmentRead:
     """Change only the fields sent: `{"customer_id": "..."}` assigns the unit to a customer,
     `{"customer_id": null}` returns it to stock. Requires `If-Match` with the `ETag` you read;
@@ -99,10 +93,9 @@ async def update_equipment(
         uow,
         equipment_id=equipment_id,
         values=body.model_dump(exclude_unset=True),
-        expected_version=expected_version,
+        expected_version=write.expected_version,
     )
-    response.headers["ETag"] = etag(view.equipment.version)
-    return EquipmentRead.of(view)
+    return write.answer(view.equipment.version, EquipmentRead.of(view))
 
 
 @router.get(
@@ -129,15 +122,14 @@ async def list_customer_equipment(
     customer_id: UUID,
     uow: UoW,
     actor: Viewer,
-    limit: Limit = 50,
-    cursor: PageCursor = None,
+    paging: Paging,
 ) -> EquipmentPageRead:
     """The equipment installed at the customer, newest first."""
     page = await service.list_equipment(
         uow,
         filters=EquipmentFilters(customer_id=customer_id),
-        cursor=Cursor.decode(cursor) if cursor else None,
-        limit=limit,
+        cursor=paging.cursor,
+        limit=paging.limit,
         require_customer=True,
     )
     return _page(page)

@@ -6,6 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 
 from clientele.deps import Agent, UoW, Viewer
+from clientele.listing import Paging, page_read
 from clientele.openapi import COMMON_ERRORS, Responses, problem_response
 from clientele.organizations import service
 from clientele.organizations.schemas import (
@@ -14,15 +15,12 @@ from clientele.organizations.schemas import (
     OrganizationRead,
     OrganizationUpdate,
 )
-from clientele.pagination import Cursor
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])
 
 
 NOT_FOUND: Responses = {404: problem_response("No organization with this id.")}
 
-Limit = Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")]
-PageCursor = Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")]
 NameFilter = Annotated[
     str | None,
     Query(
@@ -50,23 +48,21 @@ async def create_organization(
 
 @router.get("", summary="List organizations", responses=COMMON_ERRORS)
 async def list_organizations(
+    *,
     uow: UoW,
     actor: Viewer,
     q: NameFilter = None,
-    limit: Limit = 50,
-    cursor: PageCursor = None,
+    paging: Paging,
 ) -> OrganizationPageRead:
     """Organizations newest first, one page at a time; `q` keeps those whose name contains it."""
     name_contains = q.strip() if q is not None and q.strip() else None
     page = await service.list_organizations(
         uow,
         name_contains=name_contains,
-        cursor=Cursor.decode(cursor) if cursor else None,
-        limit=limit,
+        cursor=paging.cursor,
+        limit=paging.limit,
     )
-    return OrganizationPageRead(
-        items=[OrganizationRead.of(o) for o in page.items], next_cursor=page.next_cursor
-    )
+    return page_read(OrganizationPageRead, page, OrganizationRead.of)
 
 
 @router.get(

@@ -4,15 +4,15 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from clientele.errors import NotFound
+from clientele.errors import found
 from clientele.organizations import repository
 from clientele.organizations.domain import Organization
 from clientele.pagination import Cursor, Page, page
 from clientele.uow import UnitOfWork
 
 
-def _not_found(organization_id: UUID) -> NotFound:
-    return NotFound(f"no organization with id {organization_id}")
+def _found(organization: Organization | None, organization_id: UUID) -> Organization:
+    return found(organization, "organization", organization_id)
 
 
 async def create_organization(uow: UnitOfWork, *, name: str) -> Organization:
@@ -27,10 +27,7 @@ async def create_organization(uow: UnitOfWork, *, name: str) -> Organization:
 async def get_organization(uow: UnitOfWork, *, organization_id: UUID) -> Organization:
     """The organization. Raises NotFound."""
     async with uow:
-        organization = await repository.get(uow.connection, organization_id)
-    if organization is None:
-        raise _not_found(organization_id)
-    return organization
+        return _found(await repository.get(uow.connection, organization_id), organization_id)
 
 
 async def update_organization(
@@ -41,14 +38,12 @@ async def update_organization(
     Nothing changed means nothing is written: `updated_at` stays.
     """
     async with uow:
-        organization = await repository.get(uow.connection, organization_id)
-        if organization is None:
-            raise _not_found(organization_id)
+        organization = _found(
+            await repository.get(uow.connection, organization_id), organization_id
+        )
         if not organization.update_details(changes):
             return organization
-        stored = await repository.update(uow.connection, organization)
-        if stored is None:
-            raise _not_found(organization_id)
+        stored = _found(await repository.update(uow.connection, organization), organization_id)
         await uow.commit()
     return stored
 

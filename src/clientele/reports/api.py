@@ -4,10 +4,10 @@ import csv
 import io
 from collections.abc import Sequence
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel
 
 from clientele.deps import Admin, ReadUoW, UoW
@@ -16,11 +16,8 @@ from clientele.openapi import COMMON_ERRORS
 from clientele.reports import service
 from clientele.reports.domain import Period, Place, period_between
 from clientele.reports.schemas import (
-    CustomerTicketsRead,
     CustomerTicketsReport,
-    TicketFrequencyRead,
     TicketFrequencyReport,
-    TierOpenTicketsRead,
     TierOpenTicketsReport,
     columns,
     flatten,
@@ -81,11 +78,24 @@ def _place(city: str | None, state: str | None) -> Place:
     return Place(city=city, state=state)
 
 
-def _answer(report: BaseModel, items: Sequence[BaseModel], fmt: Format, name: str) -> Any:
+def _run(uow: ReadUoW, actor: Admin, audit_uow: UoW) -> service.Run:
+    return service.Run(uow=uow, actor=actor.label, audit_uow=audit_uow)
+
+
+# Who runs a report (an admin, audited) and where it reads.
+Run = Annotated[service.Run, Depends(_run)]
+ReportT = TypeVar("ReportT", bound=BaseModel)
+
+
+def _answer(
+    report_type: type[ReportT], rows: Sequence[object], fmt: Format, name: str
+) -> ReportT | Response:
+    """The report of ROWS (each read by the report's item model), as JSON or as CSV."""
+    item_model = report_type.model_fields["items"].annotation.__args__[0]  # type: ignore[union-attr]
+    items = [item_model.of(row) for row in rows]
     if fmt is Format.JSON:
-        return report
+        return report_type(items=items)
     buffer = io.StringIO()
-    item_model = type(report).model_fields["items"].annotation.__args__[0]  # type: ignore[union-attr]
     writer = csv.DictWriter(buffer, fieldnames=columns(item_model), lineterminator="\r\n")
     writer.writeheader()
     writer.writerows(flatten(item) for item in items)
@@ -103,9 +113,7 @@ def _answer(report: BaseModel, items: Sequence[BaseModel], fmt: Format, name: st
     responses={**COMMON_ERRORS, **CSV_ANSWER},
 )
 async def get_top_customers(
-    uow: ReadUoW,
-    actor: Admin,
-    audit_uow: UoW,
+    run: Run,
     start: From = None,
     end: To = None,
     by: Annotated[RankBy, Query(description="What to rank by; `tickets`.")] = RankBy.TICKETS,
@@ -113,11 +121,8 @@ async def get_top_customers(
     format: FormatParam = Format.JSON,
 ) -> Any:
     """The customers with the most tickets created in the period, most first (ties by id)."""
-    rows = await service.top_customers(
-        uow, period=_period(start, end), limit=limit, actor=actor.label, audit_uow=audit_uow
-    )
-    items = [CustomerTicketsRead.of(r) for r in rows]
-    return _answer(CustomerTicketsReport(items=items), items, format, "top-customers")
+    rows = await service.top_customers(run, period=_period(start, end), limit=limit)
+    return _answer(CustomerTicketsReport, rows, format, "top-customers")
 
 
 @router.get(
@@ -127,9 +132,7 @@ async def get_top_customers(
     responses={**COMMON_ERRORS, **CSV_ANSWER},
 )
 async def list_customers_with_more_tickets(
-    uow: ReadUoW,
-    actor: Admin,
-    audit_uow: UoW,
+    run: Run,
     city: City = None,
     state: State = None,
     min_tickets: Annotated[
@@ -146,17 +149,11 @@ async def list_customers_with_more_tickets(
     format: FormatParam = Format.JSON,
 ) -> Any:
     """Customers in the city and/or state with more than `min_tickets` tickets, most first."""
+    place, period = _place(city, state), _period(start, end)
     rows = await service.customers_with_more_tickets(
-        uow,
-        place=_place(city, state),
-        period=_period(start, end),
-        more_than=min_tickets,
-        limit=limit,
-        actor=actor.label,
-        audit_uow=audit_uow,
+        run, place=place, period=period, more_than=min_tickets, limit=limit
     )
-    items = [CustomerTicketsRead.of(r) for r in rows]
-    return _answer(CustomerTicketsReport(items=items), items, format, "customers")
+    return _answer(CustomerTicketsReport, rows, format, "customers")
 
 
 @router.get(
@@ -166,9 +163,7 @@ async def list_customers_with_more_tickets(
     responses={**COMMON_ERRORS, **CSV_ANSWER},
 )
 async def get_ticket_frequency(
-    uow: ReadUoW,
-    actor: Admin,
-    audit_uow: UoW,
+    run: Run,
     customer_id: UUID | None = None,
     city: City = None,
     state: State = None,
@@ -179,17 +174,11 @@ async def get_ticket_frequency(
 ) -> Any:
     """Tickets per month (over the period, or from the first ticket to now; at least one
     month) and the last ticket date, most frequent first."""
+    place, period = _place(city, state), _period(start, end)
     rows = await service.ticket_frequency(
-        uow,
-        place=_place(city, state),
-        period=_period(start, end),
-        customer_id=customer_id,
-        limit=limit,
-        actor=actor.label,
-        audit_uow=audit_uow,
+        run, place=place, period=period, customer_id=customer_id, limit=limit
     )
-    items = [TicketFrequencyRead.of(r) for r in rows]
-    return _answer(TicketFrequencyReport(items=items), items, format, "ticket-frequency")
+    return _answer(TicketFrequencyReport, rows, format, "ticket-frequency")
 
 
 @router.get(
@@ -198,10 +187,7 @@ async def get_ticket_frequency(
     response_model=TierOpenTicketsReport,
     responses={**COMMON_ERRORS, **CSV_ANSWER},
 )
-async def count_open_tickets_by_tier(
-    uow: ReadUoW, actor: Admin, audit_uow: UoW, format: FormatParam = Format.JSON
-) -> Any:
+async def count_open_tickets_by_tier(run: Run, format: FormatParam = Format.JSON) -> Any:
     """Open and in-progress tickets, and the customers they belong to, per tier."""
-    rows = await service.open_tickets_by_tier(uow, actor=actor.label, audit_uow=audit_uow)
-    items = [TierOpenTicketsRead.of(r) for r in rows]
-    return _answer(TierOpenTicketsReport(items=items), items, format, "open-tickets-by-tier")
+    rows = await service.open_tickets_by_tier(run)
+    return _answer(TierOpenTicketsReport, rows, format, "open-tickets-by-tier")

@@ -7,8 +7,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from clientele.deps import Agent, UoW, Viewer
+from clientele.listing import Paging, page_read
 from clientele.openapi import COMMON_ERRORS, Responses, problem_response
-from clientele.pagination import Cursor
 from clientele.tickets import service
 from clientele.tickets.domain import Priority, TicketFilters, TicketStatus
 from clientele.tickets.period import checked_range, parse_day_or_instant, range_end, range_start
@@ -19,9 +19,6 @@ router = APIRouter(tags=["tickets"])
 
 NO_TICKET: Responses = {404: problem_response("No ticket with this id.")}
 NO_CUSTOMER: Responses = {404: problem_response("No customer with this id.")}
-
-Limit = Annotated[int, Query(ge=1, le=200, description="Page size (max 200).")]
-PageCursor = Annotated[str | None, Query(max_length=200, description="From `next_cursor`.")]
 
 
 async def _filters(
@@ -64,10 +61,6 @@ async def _filters(
 Filters = Annotated[TicketFilters, Depends(_filters)]
 
 
-def _cursor(token: str | None) -> Cursor | None:
-    return Cursor.decode(token) if token else None
-
-
 @router.post(
     "/tickets",
     status_code=status.HTTP_201_CREATED,
@@ -102,18 +95,17 @@ async def create_ticket(
 async def list_tickets(
     uow: UoW,
     actor: Viewer,
+    paging: Paging,
     filters: Filters,
     customer_id: UUID | None = None,
-    limit: Limit = 50,
-    cursor: PageCursor = None,
 ) -> TicketPageRead:
     """Tickets matching every filter, newest first, each with its customer's summary
     (one query per page, whatever its size)."""
     filters = replace(filters, customer_id=customer_id)
-    page = await service.list_tickets(uow, filters=filters, cursor=_cursor(cursor), limit=limit)
-    return TicketPageRead(
-        items=[TicketRead.of(v) for v in page.items], next_cursor=page.next_cursor
+    page = await service.list_tickets(
+        uow, filters=filters, cursor=paging.cursor, limit=paging.limit
     )
+    return page_read(TicketPageRead, page, TicketRead.of)
 
 
 @router.get(
@@ -151,15 +143,12 @@ async def list_customer_tickets(
     customer_id: UUID,
     uow: UoW,
     actor: Viewer,
+    paging: Paging,
     filters: Filters,
-    limit: Limit = 50,
-    cursor: PageCursor = None,
 ) -> TicketPageRead:
     """The customer's tickets, newest first, with the same filters as `/tickets`."""
     filters = replace(filters, customer_id=customer_id)
     page = await service.list_customer_tickets(
-        uow, customer_id=customer_id, filters=filters, cursor=_cursor(cursor), limit=limit
+        uow, customer_id=customer_id, filters=filters, cursor=paging.cursor, limit=paging.limit
     )
-    return TicketPageRead(
-        items=[TicketRead.of(v) for v in page.items], next_cursor=page.next_cursor
-    )
+    return page_read(TicketPageRead, page, TicketRead.of)

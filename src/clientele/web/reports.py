@@ -31,22 +31,14 @@ async def reports_page(
 ) -> HTMLResponse:
     """Each report is read like the API's (on a replica when one is set up) and audited."""
     period = period_between(start or None, end or None)
-    who = session.user.actor.label
-    top = await reports_service.top_customers(
-        uow, period=period, limit=10, actor=who, audit_uow=audit_uow
-    )
-    tiers = await reports_service.open_tickets_by_tier(uow, actor=who, audit_uow=audit_uow)
+    run = reports_service.Run(uow=uow, actor=session.user.actor.label, audit_uow=audit_uow)
+    top = await reports_service.top_customers(run, period=period, limit=10)
+    tiers = await reports_service.open_tickets_by_tier(run)
     more_than = int(min_tickets) if min_tickets.isdigit() else 0
     in_city = []
     if city.strip():
         in_city = await reports_service.customers_with_more_tickets(
-            uow,
-            place=Place(city=city.strip()),
-            period=period,
-            more_than=more_than,
-            limit=100,
-            actor=who,
-            audit_uow=audit_uow,
+            run, place=Place(city=city.strip()), period=period, more_than=more_than, limit=100
         )
     chart = bar_chart(
         "Top customers by tickets", [(row.customer.name, row.ticket_count) for row in top]
