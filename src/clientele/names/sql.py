@@ -1,8 +1,8 @@
 """The SQL fold of the search, generated from the Python one (`fold.py`, `vocabulary.py`).
 
-`fold_sql()` is the text revision 0009 runs (the revision holds it as a literal, so that a
-later change here cannot change what an old revision did; tests/names checks that the literal
-is still what this module makes, and that both folds agree on a corpus of names).
+`fold_sql()` is the text revision 0012 runs (the revision freezes it, so that a later change
+here cannot change what an old revision did; tests/names checks that the revision's text is
+still what this module makes, and that both folds agree on a corpus of names).
 """
 
 # ruff: noqa: S608 - DDL made from this module's own constants: nothing a user typed
@@ -80,11 +80,11 @@ $$;
 
 
 def _normalize() -> str:
+    # PL/pgSQL, not SQL: a SQL function's body is planned again for every call site, and with
+    # the cleaning expression inlined that made a fold cost ~280 us; PL/pgSQL keeps its plans
+    # (~75 us; revision 0003's fold took ~45 us). Schema-qualified calls: maintenance (ANALYZE
+    # of the expression index) runs with a bare search_path.
     return f"""-- The folded name the search indexes (clientele.names.fold.search_key).
--- PL/pgSQL, not SQL: a SQL function's body is planned again for every call site, and with the
--- cleaning expression inlined that made a fold cost ~280 us; PL/pgSQL keeps its plans (~75 us;
--- revision 0003's fold took ~45 us). Schema-qualified calls: maintenance (ANALYZE of the
--- expression index) runs with a bare search_path.
 CREATE OR REPLACE FUNCTION clientele_search_normalize(raw text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE

@@ -37,6 +37,8 @@ from typing import Any
 from alembic import op
 from sqlalchemy import text
 
+from clientele.migrations.sqltext import function_sql, revised, revision_text
+
 revision = "0013"
 down_revision = "0014"
 branch_labels = None
@@ -54,167 +56,23 @@ _GENERIC = (
 GENERIC_WORDS = _GENERIC.split()
 PER_CUSTOMER_WORDS = 4
 
-# Revision 0008's ticket counters function, and the same writing the customer's place.
-OLD_APPLY = r"""
-CREATE OR REPLACE FUNCTION clientele_ticket_counts_apply() RETURNS trigger
-    LANGUAGE plpgsql SET search_path = public, pg_temp AS $fn$
-DECLARE
-    changes TEXT;
-    removals BOOLEAN := TG_OP <> 'INSERT';
-    ids UUID[];
-    open_delta BIGINT[];
-    working_delta BIGINT[];
-    active_delta INT[];
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        changes := 'SELECT customer_id, created_at, status, 1 AS sign FROM clientele_new';
-    ELSIF TG_OP = 'DELETE' THEN
-        changes := 'SELECT customer_id, created_at, status, -1 AS sign FROM clientele_old';
-    ELSE
-        -- Only rows whose customer, time or status changed (a title edit costs one join).
-        changes := $q$
-            WITH moved AS (
-                SELECT o.customer_id AS o_customer, o.created_at AS o_at, o.status AS o_status,
-                       n.customer_id AS n_customer, n.created_at AS n_at, n.status AS n_status
-                FROM clientele_old o FULL JOIN clientele_new n ON n.id = o.id
-                WHERE o.id IS NULL OR n.id IS NULL
-                   OR o.customer_id <> n.customer_id OR o.created_at <> n.created_at
-                   OR o.status <> n.status)
-            SELECT o_customer, o_at, o_status, -1 FROM moved WHERE o_customer IS NOT NULL
-            UNION ALL
-            SELECT n_customer, n_at, n_status, 1 FROM moved WHERE n_customer IS NOT NULL$q$;
-        EXECUTE 'SELECT EXISTS (' || changes || ')' INTO removals;
-        IF NOT removals THEN
-            RETURN NULL;
-        END IF;
-    END IF;
-    changes := 'WITH changes (customer_id, created_at, status, sign) AS (' || changes || ') ';
-
-    -- The new counters come back; minus the delta they are the old ones: what the tier
-    -- totals need (open work, and whether the customer has any, before and after).
-    EXECUTE changes || $q$,
-        delta AS (
-            SELECT customer_id, sum(sign) AS tickets,
-                   coalesce(sum(sign) FILTER (WHERE status = 'open'), 0) AS open,
-                   coalesce(sum(sign) FILTER (WHERE status = 'in_progress'), 0) AS in_progress,
-                   min(created_at) FILTER (WHERE sign > 0) AS first_added,
-                   max(created_at) FILTER (WHERE sign > 0) AS last_added
-            FROM changes GROUP BY customer_id),
-        kept AS (
-            INSERT INTO customer_ticket_counts AS c
+# Revision 0008's ticket counters function, taken from that revision's own text: the
+# downgrade restores it.
+OLD_APPLY = (
+    "\n"
+    + function_sql(revision_text("0008_report_counters"), "clientele_ticket_counts_apply", "$fn$")
+    + "\n\n"
+)
+# The same, also writing the customer's place (read under FOR SHARE of the customer row).
+NEW_APPLY = revised(
+    OLD_APPLY,
+    (
+        """
                 (customer_id, tickets, open, in_progress, first_ticket_at, last_ticket_at)
             SELECT customer_id, tickets, open, in_progress, first_added, last_added
             FROM delta ORDER BY customer_id
-            ON CONFLICT (customer_id) DO UPDATE SET
-                tickets = c.tickets + excluded.tickets,
-                open = c.open + excluded.open,
-                in_progress = c.in_progress + excluded.in_progress,
-                first_ticket_at = least(c.first_ticket_at, excluded.first_ticket_at),
-                last_ticket_at = greatest(c.last_ticket_at, excluded.last_ticket_at)
-            RETURNING c.customer_id, c.open, c.in_progress)
-        SELECT array_agg(k.customer_id), array_agg(d.open), array_agg(d.in_progress),
-               array_agg((k.open + k.in_progress > 0)::int
-                         - (k.open - d.open + k.in_progress - d.in_progress > 0)::int)
-        FROM kept k JOIN delta d USING (customer_id)
-        WHERE d.open <> 0 OR d.in_progress <> 0$q$
-        INTO ids, open_delta, working_delta, active_delta;
-    IF removals THEN
-        -- The rows are locked by the statement above; this statement's snapshot is newer.
-        EXECUTE changes || $q$
-            UPDATE customer_ticket_counts c SET
-                first_ticket_at = (SELECT min(t.created_at) FROM service_tickets t
-                                   WHERE t.customer_id = c.customer_id),
-                last_ticket_at = (SELECT max(t.created_at) FROM service_tickets t
-                                  WHERE t.customer_id = c.customer_id)
-            WHERE c.tickets > 0 AND EXISTS (
-                SELECT 1 FROM changes r
-                WHERE r.customer_id = c.customer_id AND r.sign < 0
-                  AND (r.created_at <= c.first_ticket_at OR r.created_at >= c.last_ticket_at))$q$;
-        EXECUTE changes || $q$
-            DELETE FROM customer_ticket_counts c
-            WHERE c.tickets = 0
-              AND c.customer_id IN (SELECT customer_id FROM changes WHERE sign < 0)$q$;
-    END IF;
-
-    IF ids IS NOT NULL THEN
-        -- A new statement: its snapshot sees a tier change committed while this one waited
-        -- for the counters rows (the tier trigger below holds them while it moves totals).
-        INSERT INTO ticket_tier_counts AS t (tier, stripe, open, in_progress, customers)
-        SELECT cu.tier, clientele_tier_stripe(v.id), sum(v.open), sum(v.working), sum(v.active)
-        FROM unnest(ids, open_delta, working_delta, active_delta) AS v (id, open, working, active)
-        JOIN customers cu ON cu.id = v.id
-        GROUP BY 1, 2 ORDER BY 1, 2
-        ON CONFLICT (tier, stripe) DO UPDATE SET
-            open = t.open + excluded.open,
-            in_progress = t.in_progress + excluded.in_progress,
-            customers = t.customers + excluded.customers;
-    END IF;
-
-    EXECUTE changes || $q$
-        INSERT INTO customer_ticket_months AS m (customer_id, month, status, tickets)
-        SELECT customer_id, clientele_ist_month(created_at), status, sum(sign)
-        FROM changes GROUP BY 1, 2, 3 HAVING sum(sign) <> 0 ORDER BY 1, 2, 3
-        ON CONFLICT (customer_id, month, status) DO UPDATE SET tickets = m.tickets + excluded.tickets$q$;
-    IF removals THEN
-        EXECUTE changes || $q$
-            DELETE FROM customer_ticket_months m
-            USING (SELECT DISTINCT customer_id, clientele_ist_month(created_at) AS month, status
-                   FROM changes WHERE sign < 0) r
-            WHERE m.customer_id = r.customer_id AND m.month = r.month AND m.status = r.status
-              AND m.tickets = 0$q$;
-    END IF;
-    RETURN NULL;
-END
-$fn$;
-
-"""
-NEW_APPLY = r"""
-CREATE OR REPLACE FUNCTION clientele_ticket_counts_apply() RETURNS trigger
-    LANGUAGE plpgsql SET search_path = public, pg_temp AS $fn$
-DECLARE
-    changes TEXT;
-    removals BOOLEAN := TG_OP <> 'INSERT';
-    ids UUID[];
-    open_delta BIGINT[];
-    working_delta BIGINT[];
-    active_delta INT[];
-BEGIN
-    IF TG_OP = 'INSERT' THEN
-        changes := 'SELECT customer_id, created_at, status, 1 AS sign FROM clientele_new';
-    ELSIF TG_OP = 'DELETE' THEN
-        changes := 'SELECT customer_id, created_at, status, -1 AS sign FROM clientele_old';
-    ELSE
-        -- Only rows whose customer, time or status changed (a title edit costs one join).
-        changes := $q$
-            WITH moved AS (
-                SELECT o.customer_id AS o_customer, o.created_at AS o_at, o.status AS o_status,
-                       n.customer_id AS n_customer, n.created_at AS n_at, n.status AS n_status
-                FROM clientele_old o FULL JOIN clientele_new n ON n.id = o.id
-                WHERE o.id IS NULL OR n.id IS NULL
-                   OR o.customer_id <> n.customer_id OR o.created_at <> n.created_at
-                   OR o.status <> n.status)
-            SELECT o_customer, o_at, o_status, -1 FROM moved WHERE o_customer IS NOT NULL
-            UNION ALL
-            SELECT n_customer, n_at, n_status, 1 FROM moved WHERE n_customer IS NOT NULL$q$;
-        EXECUTE 'SELECT EXISTS (' || changes || ')' INTO removals;
-        IF NOT removals THEN
-            RETURN NULL;
-        END IF;
-    END IF;
-    changes := 'WITH changes (customer_id, created_at, status, sign) AS (' || changes || ') ';
-
-    -- The new counters come back; minus the delta they are the old ones: what the tier
-    -- totals need (open work, and whether the customer has any, before and after).
-    EXECUTE changes || $q$,
-        delta AS (
-            SELECT customer_id, sum(sign) AS tickets,
-                   coalesce(sum(sign) FILTER (WHERE status = 'open'), 0) AS open,
-                   coalesce(sum(sign) FILTER (WHERE status = 'in_progress'), 0) AS in_progress,
-                   min(created_at) FILTER (WHERE sign > 0) AS first_added,
-                   max(created_at) FILTER (WHERE sign > 0) AS last_added
-            FROM changes GROUP BY customer_id),
-        kept AS (
-            INSERT INTO customer_ticket_counts AS c
+""",
+        """
                 (customer_id, tickets, open, in_progress, first_ticket_at, last_ticket_at,
                  city_key, state_key)
             SELECT d.customer_id, d.tickets, d.open, d.in_progress, d.first_added,
@@ -222,71 +80,19 @@ BEGIN
             FROM delta d JOIN customers cu ON cu.id = d.customer_id
             ORDER BY d.customer_id
             FOR SHARE OF cu
-            ON CONFLICT (customer_id) DO UPDATE SET
-                tickets = c.tickets + excluded.tickets,
-                open = c.open + excluded.open,
-                in_progress = c.in_progress + excluded.in_progress,
-                first_ticket_at = least(c.first_ticket_at, excluded.first_ticket_at),
+""",
+    ),
+    (
+        """
+                last_ticket_at = greatest(c.last_ticket_at, excluded.last_ticket_at)
+""",
+        """
                 last_ticket_at = greatest(c.last_ticket_at, excluded.last_ticket_at),
                 city_key = excluded.city_key,
                 state_key = excluded.state_key
-            RETURNING c.customer_id, c.open, c.in_progress)
-        SELECT array_agg(k.customer_id), array_agg(d.open), array_agg(d.in_progress),
-               array_agg((k.open + k.in_progress > 0)::int
-                         - (k.open - d.open + k.in_progress - d.in_progress > 0)::int)
-        FROM kept k JOIN delta d USING (customer_id)
-        WHERE d.open <> 0 OR d.in_progress <> 0$q$
-        INTO ids, open_delta, working_delta, active_delta;
-    IF removals THEN
-        -- The rows are locked by the statement above; this statement's snapshot is newer.
-        EXECUTE changes || $q$
-            UPDATE customer_ticket_counts c SET
-                first_ticket_at = (SELECT min(t.created_at) FROM service_tickets t
-                                   WHERE t.customer_id = c.customer_id),
-                last_ticket_at = (SELECT max(t.created_at) FROM service_tickets t
-                                  WHERE t.customer_id = c.customer_id)
-            WHERE c.tickets > 0 AND EXISTS (
-                SELECT 1 FROM changes r
-                WHERE r.customer_id = c.customer_id AND r.sign < 0
-                  AND (r.created_at <= c.first_ticket_at OR r.created_at >= c.last_ticket_at))$q$;
-        EXECUTE changes || $q$
-            DELETE FROM customer_ticket_counts c
-            WHERE c.tickets = 0
-              AND c.customer_id IN (SELECT customer_id FROM changes WHERE sign < 0)$q$;
-    END IF;
-
-    IF ids IS NOT NULL THEN
-        -- A new statement: its snapshot sees a tier change committed while this one waited
-        -- for the counters rows (the tier trigger below holds them while it moves totals).
-        INSERT INTO ticket_tier_counts AS t (tier, stripe, open, in_progress, customers)
-        SELECT cu.tier, clientele_tier_stripe(v.id), sum(v.open), sum(v.working), sum(v.active)
-        FROM unnest(ids, open_delta, working_delta, active_delta) AS v (id, open, working, active)
-        JOIN customers cu ON cu.id = v.id
-        GROUP BY 1, 2 ORDER BY 1, 2
-        ON CONFLICT (tier, stripe) DO UPDATE SET
-            open = t.open + excluded.open,
-            in_progress = t.in_progress + excluded.in_progress,
-            customers = t.customers + excluded.customers;
-    END IF;
-
-    EXECUTE changes || $q$
-        INSERT INTO customer_ticket_months AS m (customer_id, month, status, tickets)
-        SELECT customer_id, clientele_ist_month(created_at), status, sum(sign)
-        FROM changes GROUP BY 1, 2, 3 HAVING sum(sign) <> 0 ORDER BY 1, 2, 3
-        ON CONFLICT (customer_id, month, status) DO UPDATE SET tickets = m.tickets + excluded.tickets$q$;
-    IF removals THEN
-        EXECUTE changes || $q$
-            DELETE FROM customer_ticket_months m
-            USING (SELECT DISTINCT customer_id, clientele_ist_month(created_at) AS month, status
-                   FROM changes WHERE sign < 0) r
-            WHERE m.customer_id = r.customer_id AND m.month = r.month AND m.status = r.status
-              AND m.tickets = 0$q$;
-    END IF;
-    RETURN NULL;
-END
-$fn$;
-
-"""
+""",
+    ),
+)
 BATCH = 20_000
 
 TABLE = """

@@ -28,10 +28,18 @@ into the primary key before every update of an existing counter), then the event
 
 from alembic import op
 
+from clientele.migrations.sqltext import function_sql, revised, revision_text
+
 revision = "0014"
 down_revision = "0011"
 branch_labels = None
 depends_on = None
+
+
+def _function_0007(name: str) -> str:
+    """Revision 0007's function `name`, as 0014 revises it (one source for the unchanged lines)."""
+    return "\n" + function_sql(revision_text("0007_events"), name) + "\n"
+
 
 CHANGES = r"""
 CREATE OR REPLACE FUNCTION clientele_event_changes(before jsonb, after jsonb, ignored text[])
@@ -50,16 +58,17 @@ END
 $$;
 """
 
-EMIT = r"""
-CREATE OR REPLACE FUNCTION clientele_event_emit(
-    p_customer_id uuid, p_type text, p_entity_type text, p_entity_id uuid, p_data jsonb
-) RETURNS bigint
-LANGUAGE plpgsql AS $$
-DECLARE
-    next_sequence bigint;
-    new_id bigint;
-BEGIN
-    -- The counter's row lock is held to commit: one customer's events are numbered, given
+EMIT = revised(
+    _function_0007("clientele_event_emit"),
+    (
+        """
+    -- ids and committed in one order.
+    INSERT INTO public.change_event_counters AS c (customer_id, last_sequence)
+    VALUES (p_customer_id, 1)
+    ON CONFLICT (customer_id) DO UPDATE SET last_sequence = c.last_sequence + 1
+    RETURNING c.last_sequence INTO next_sequence;
+""",
+        """
     -- ids and committed in one order. Most customers have a counter: update it; only a
     -- first event inserts one (ON CONFLICT: another transaction's first event got there).
     UPDATE public.change_event_counters AS c SET last_sequence = c.last_sequence + 1
@@ -71,44 +80,17 @@ BEGIN
         ON CONFLICT (customer_id) DO UPDATE SET last_sequence = c.last_sequence + 1
         RETURNING c.last_sequence INTO next_sequence;
     END IF;
-    INSERT INTO public.change_events
-        (customer_id, sequence, type, entity_type, entity_id, source, data)
-    VALUES (p_customer_id, next_sequence, p_type, p_entity_type, p_entity_id,
-            public.clientele_history_source(), p_data)
-    RETURNING id INTO new_id;
-    -- Sent at commit, once per transaction (identical notifications fold into one).
-    PERFORM pg_catalog.pg_notify('clientele_events', '');
-    RETURN new_id;
-END
-$$;
-"""
+""",
+    ),
+)
 
-CUSTOMERS = r"""
-CREATE OR REPLACE FUNCTION clientele_events_customers() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-DECLARE
-    before_row jsonb;
-    after_row jsonb;
-    subject uuid;
-    changes jsonb;
-    kind text;
-    payload jsonb;
-    was_merged text;
-    now_merged text;
-BEGIN
-    -- A representation rewrite by a schema upgrade is not a change (the cheap test first: the
-    -- full one costs as much as the rest of this function).
-    IF current_setting('clientele.history_skip', true) = 'schema-upgrade'
-       AND clientele_history_skipped(TG_RELID) THEN
-        RETURN NULL;
-    END IF;
-    IF TG_OP <> 'INSERT' THEN
-        before_row := to_jsonb(OLD);
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-        after_row := to_jsonb(NEW);
-    END IF;
-    subject := (coalesce(after_row, before_row) ->> 'id')::uuid;
+CUSTOMERS = revised(
+    _function_0007("clientele_events_customers"),
+    (
+        """
+    changes := clientele_event_changes(before_row, after_row, clientele_customer_bookkeeping());
+""",
+        """
     -- clientele_event_changes inline: this query's plan is kept for the session.
     SELECT coalesce(jsonb_object_agg(e.key, jsonb_build_object(
                'old', coalesce(before_row -> e.key, 'null'::jsonb),
@@ -118,43 +100,9 @@ BEGIN
      WHERE e.key <> ALL ('{id,version,created_at,updated_at,created_by,updated_by}'::text[])
        AND coalesce(after_row -> e.key, 'null'::jsonb)
            IS DISTINCT FROM coalesce(before_row -> e.key, 'null'::jsonb);
-    IF TG_OP = 'UPDATE' AND changes = '{}'::jsonb THEN
-        RETURN NULL;  -- only bookkeeping moved (a PATCH with the same values)
-    END IF;
-    payload := jsonb_build_object('changes', changes);
-    IF TG_OP = 'INSERT' THEN
-        kind := 'customer.created';
-    ELSIF TG_OP = 'DELETE' THEN
-        kind := 'customer.deleted';
-    ELSE
-        was_merged := before_row ->> 'merged_into_id';
-        now_merged := after_row ->> 'merged_into_id';
-        kind := CASE
-            WHEN nullif(current_setting('clientele.event_type', true), '') LIKE 'customer.%'
-                THEN current_setting('clientele.event_type', true)
-            WHEN now_merged IS NOT NULL AND now_merged IS DISTINCT FROM was_merged
-                THEN 'customer.merged'
-            WHEN now_merged IS NULL AND was_merged IS NOT NULL THEN 'customer.merge_undone'
-            WHEN (after_row ->> 'status') IS NOT DISTINCT FROM (before_row ->> 'status')
-                THEN 'customer.updated'
-            WHEN after_row ->> 'status' = 'blocked' THEN 'customer.blocked'
-            WHEN after_row ->> 'status' = 'active' THEN 'customer.activated'
-            ELSE 'customer.updated'
-        END;
-        IF kind IN ('customer.merged', 'customer.merge_undone') THEN
-            payload := payload || jsonb_build_object('merge', jsonb_build_object(
-                'survivor_id', coalesce(now_merged, was_merged),
-                'merged_ids', jsonb_build_array(subject)));
-        ELSIF kind = 'customer.erased' THEN
-            -- Erasure must not carry the erased values to every subscriber: names only.
-            payload := jsonb_build_object('fields', (SELECT jsonb_agg(k ORDER BY k) FROM jsonb_object_keys(changes) AS k));
-        END IF;
-    END IF;
-    PERFORM clientele_event_emit(subject, kind, 'customer', subject, payload);
-    RETURN NULL;
-END
-$$;
-"""
+""",
+    ),
+)
 
 EQUIPMENT = r"""
 -- Equipment: only its link to a customer is an event (linked / unlinked, on that customer's
@@ -219,27 +167,15 @@ CREATE TRIGGER equipment_events_delete
     FOR EACH STATEMENT EXECUTE FUNCTION clientele_events_equipment_links();
 """
 
-SEQUENCE = r"""
-CREATE OR REPLACE FUNCTION clientele_events_sequence(p_batch integer DEFAULT 5000) RETURNS integer
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-DECLARE
-    done integer;
-BEGIN
-    IF NOT pg_try_advisory_xact_lock(hashtext('clientele_events_sequence')) THEN
-        RETURN NULL;
-    END IF;
-    WITH pending AS (
-        SELECT id FROM change_events WHERE position IS NULL ORDER BY id LIMIT p_batch
-    ), numbered AS (
-        SELECT p.id, f.last_position + row_number() OVER (ORDER BY p.id) AS pos
-          FROM pending p CROSS JOIN change_event_feed f WHERE f.id = 1
-    ), sequenced AS (
-        UPDATE change_events e SET position = n.pos FROM numbered n WHERE e.id = n.id
-        RETURNING e.id, e.position, e.customer_id, e.type
-    ), queued AS (
-        INSERT INTO webhook_deliveries (endpoint_id, event_id, position, customer_id, next_attempt_at)
-        SELECT w.id, s.id, s.position, s.customer_id,
-               -- behind a lane that is backing off: wait with it (its head goes first anyway)
+SEQUENCE = revised(
+    _function_0007("clientele_events_sequence"),
+    (
+        """
+               greatest(now(), (SELECT max(d.next_attempt_at) FROM webhook_deliveries d
+                                 WHERE d.endpoint_id = w.id AND d.customer_id = s.customer_id
+                                   AND d.status = 'pending'))
+""",
+        """
                -- (the lane's last pending delivery, by the lane index: max(next_attempt_at)
                -- was answered from the due index, scanning every pending delivery per event
                -- while the table's statistics were those of an empty one)
@@ -247,27 +183,9 @@ BEGIN
                                  WHERE d.endpoint_id = w.id AND d.customer_id = s.customer_id
                                    AND d.status = 'pending'
                                  ORDER BY d.position DESC LIMIT 1))
-          FROM sequenced s
-          JOIN webhook_endpoints w ON w.deleted_at IS NULL
-           AND (cardinality(w.event_types) = 0 OR s.type = ANY (w.event_types)
-                OR split_part(s.type, '.', 1) || '.*' = ANY (w.event_types))
-         ORDER BY s.position
-        RETURNING 1
-    ), counted AS (
-        SELECT count(*)::integer AS n, (SELECT count(*) FROM queued) AS q FROM sequenced
-    ), moved AS (
-        UPDATE change_event_feed f SET last_position = f.last_position + c.n
-          FROM counted c WHERE f.id = 1 AND c.n > 0
-        RETURNING f.last_position
-    )
-    SELECT c.n INTO done FROM counted c LEFT JOIN moved ON true;
-    IF done > 0 THEN
-        PERFORM pg_notify('clientele_events', 'sequenced');
-    END IF;
-    RETURN done;
-END
-$$;
-"""
+""",
+    ),
+)
 
 UPGRADE = CHANGES + EMIT + CUSTOMERS + EQUIPMENT + SEQUENCE
 
