@@ -4,9 +4,11 @@ streets, mail domains, and the shares and weights that make the mix look like a 
 service desk's. Data only: the logic that draws from it is in customers.py.
 """
 
+import json
 import re
 from collections.abc import Sequence
-from typing import NamedTuple
+from importlib.resources import files
+from typing import Any, NamedTuple
 
 from clientele.gstin import state_code_for
 
@@ -20,120 +22,20 @@ class City(NamedTuple):
     localities: tuple[tuple[str, str], ...]  # (locality, pincode)
 
 
-# fmt: off
-# STD codes are chosen so that "<std>2xxxx..." is an unambiguous fixed line in
+def load_data(name: str) -> Any:
+    """The parsed JSON file `name` of the demo's static data (clientele/demo/data/)."""
+    return json.loads((files("clientele.demo") / "data" / name).read_text(encoding="utf-8"))
+
+
+# data/cities.json: one row per city, [name, state, STD code, region, weight, [[locality,
+# pincode], ...]]. STD codes are chosen so that "<std>2xxxx..." is an unambiguous fixed line in
 # libphonenumber (Raipur 0771 and Visakhapatnam 0891 overlap mobile ranges).
-CITIES: tuple[City, ...] = (
-    City("Mumbai", "Maharashtra", "22", "west", 9, (
-        ("Andheri East", "400069"), ("Bandra West", "400050"), ("Dadar West", "400028"),
-        ("Borivali West", "400092"), ("Chembur", "400071"), ("Powai", "400076"))),
-    City("Thane", "Maharashtra", "22", "west", 3, (
-        ("Naupada", "400602"), ("Vartak Nagar", "400606"), ("Ghodbunder Road", "400615"))),
-    City("Pune", "Maharashtra", "20", "west", 6, (
-        ("Kothrud", "411038"), ("Shivajinagar", "411005"), ("Hadapsar", "411028"),
-        ("Aundh", "411007"), ("Baner", "411045"))),
-    City("Nagpur", "Maharashtra", "712", "west", 2, (
-        ("Dharampeth", "440010"), ("Sitabuldi", "440012"), ("Sadar", "440001"),
-        ("Manish Nagar", "440015"))),
-    City("Nashik", "Maharashtra", "253", "west", 1.5, (
-        ("College Road", "422005"), ("Nashik Road", "422101"), ("Panchavati", "422003"))),
-    City("Aurangabad", "Maharashtra", "240", "west", 1, (
-        ("CIDCO", "431003"), ("Osmanpura", "431005"), ("Jalna Road", "431001"))),
-    City("New Delhi", "Delhi", "11", "north", 9, (
-        ("Connaught Place", "110001"), ("Karol Bagh", "110005"), ("Lajpat Nagar", "110024"),
-        ("Rohini", "110085"), ("Dwarka", "110075"), ("Saket", "110017"), ("Janakpuri", "110058"))),
-    City("Gurugram", "Haryana", "124", "north", 3, (
-        ("Sector 14", "122001"), ("Sector 56", "122011"), ("Sohna Road", "122018"))),
-    City("Noida", "Uttar Pradesh", "120", "north", 2.5, (
-        ("Sector 18", "201301"), ("Sector 62", "201309"), ("Sector 128", "201304"))),
-    City("Faridabad", "Haryana", "129", "north", 1.5, (
-        ("Sector 16", "121002"), ("NIT", "121001"), ("Sector 21C", "121001"))),
-    City("Chandigarh", "Chandigarh", "172", "north", 2, (
-        ("Sector 17", "160017"), ("Sector 22", "160022"), ("Sector 35", "160022"))),
-    City("Ludhiana", "Punjab", "161", "north", 1.5, (
-        ("Model Town", "141002"), ("Sarabha Nagar", "141001"), ("Civil Lines", "141001"))),
-    City("Amritsar", "Punjab", "183", "north", 1, (
-        ("Ranjit Avenue", "143001"), ("Lawrence Road", "143001"), ("Majitha Road", "143001"))),
-    City("Jaipur", "Rajasthan", "141", "north", 3, (
-        ("C-Scheme", "302001"), ("Malviya Nagar", "302017"), ("Vaishali Nagar", "302021"),
-        ("Mansarovar", "302020"))),
-    City("Jodhpur", "Rajasthan", "291", "north", 1, (
-        ("Sardarpura", "342003"), ("Paota", "342006"), ("Ratanada", "342011"))),
-    City("Udaipur", "Rajasthan", "294", "north", 1, (
-        ("Hiran Magri", "313002"), ("Fatehpura", "313004"), ("Chetak Circle", "313001"))),
-    City("Lucknow", "Uttar Pradesh", "522", "north", 3, (
-        ("Hazratganj", "226001"), ("Gomti Nagar", "226010"), ("Aliganj", "226024"),
-        ("Indira Nagar", "226016"))),
-    City("Kanpur", "Uttar Pradesh", "512", "north", 2, (
-        ("Swaroop Nagar", "208002"), ("Kidwai Nagar", "208011"), ("Civil Lines", "208001"))),
-    City("Varanasi", "Uttar Pradesh", "542", "north", 1.5, (
-        ("Lanka", "221005"), ("Sigra", "221010"), ("Cantonment", "221002"))),
-    City("Agra", "Uttar Pradesh", "562", "north", 1, (
-        ("Sanjay Place", "282002"), ("Kamla Nagar", "282005"), ("Civil Lines", "282002"))),
-    City("Dehradun", "Uttarakhand", "135", "north", 1, (
-        ("Rajpur Road", "248001"), ("Dalanwala", "248001"), ("Prem Nagar", "248007"))),
-    City("Shimla", "Himachal Pradesh", "177", "north", 0.6, (
-        ("Mall Road", "171001"), ("Sanjauli", "171006"))),
-    City("Jammu", "Jammu and Kashmir", "191", "north", 0.8, (
-        ("Gandhi Nagar", "180004"), ("Trikuta Nagar", "180012"))),
-    City("Patna", "Bihar", "612", "east", 2, (
-        ("Boring Road", "800001"), ("Kankarbagh", "800020"), ("Rajendra Nagar", "800016"),
-        ("Patliputra Colony", "800013"))),
-    City("Ranchi", "Jharkhand", "651", "east", 1, (
-        ("Lalpur", "834001"), ("Bariatu", "834009"), ("Doranda", "834002"))),
-    City("Kolkata", "West Bengal", "33", "east", 7, (
-        ("Salt Lake", "700091"), ("Park Street", "700016"), ("Ballygunge", "700019"),
-        ("Behala", "700034"), ("New Town", "700156"))),
-    City("Bhubaneswar", "Odisha", "674", "east", 1.5, (
-        ("Saheed Nagar", "751007"), ("Patia", "751024"), ("Nayapalli", "751012"))),
-    City("Guwahati", "Assam", "361", "east", 1.5, (
-        ("Dispur", "781006"), ("Paltan Bazaar", "781008"), ("Beltola", "781028"))),
-    City("Bhopal", "Madhya Pradesh", "755", "north", 1.5, (
-        ("Arera Colony", "462016"), ("MP Nagar", "462011"), ("Kolar Road", "462042"))),
-    City("Indore", "Madhya Pradesh", "731", "north", 2, (
-        ("Vijay Nagar", "452010"), ("Palasia", "452001"), ("Rajendra Nagar", "452012"))),
-    City("Ahmedabad", "Gujarat", "79", "west", 5, (
-        ("Navrangpura", "380009"), ("Satellite", "380015"), ("Maninagar", "380008"),
-        ("Bodakdev", "380054"))),
-    City("Surat", "Gujarat", "261", "west", 3, (
-        ("Athwa Lines", "395001"), ("Adajan", "395009"), ("Varachha", "395006"))),
-    City("Vadodara", "Gujarat", "265", "west", 2, (
-        ("Alkapuri", "390007"), ("Karelibaug", "390018"), ("Manjalpur", "390011"))),
-    City("Rajkot", "Gujarat", "281", "west", 1.5, (
-        ("Kalawad Road", "360005"), ("Race Course", "360001"))),
-    City("Panaji", "Goa", "832", "west", 0.8, (
-        ("Altinho", "403001"), ("Miramar", "403001"), ("Porvorim", "403521"))),
-    City("Bengaluru", "Karnataka", "80", "south", 8, (
-        ("Koramangala", "560034"), ("Jayanagar", "560011"), ("Indiranagar", "560038"),
-        ("Whitefield", "560066"), ("Malleshwaram", "560003"), ("HSR Layout", "560102"))),
-    City("Mysuru", "Karnataka", "821", "south", 1.5, (
-        ("Saraswathipuram", "570009"), ("Vijayanagar", "570017"), ("Kuvempunagar", "570023"))),
-    City("Mangaluru", "Karnataka", "824", "south", 1.5, (
-        ("Hampankatta", "575001"), ("Kadri", "575002"), ("Kankanady", "575002"))),
-    City("Chennai", "Tamil Nadu", "44", "south", 7, (
-        ("T. Nagar", "600017"), ("Anna Nagar", "600040"), ("Adyar", "600020"),
-        ("Velachery", "600042"), ("Mylapore", "600004"), ("Porur", "600116"))),
-    City("Coimbatore", "Tamil Nadu", "422", "south", 2.5, (
-        ("R.S. Puram", "641002"), ("Gandhipuram", "641012"), ("Peelamedu", "641004"),
-        ("Saibaba Colony", "641011"))),
-    City("Madurai", "Tamil Nadu", "452", "south", 1.5, (
-        ("Anna Nagar", "625020"), ("K.K. Nagar", "625020"), ("Tallakulam", "625002"))),
-    City("Puducherry", "Puducherry", "413", "south", 1, (
-        ("White Town", "605001"), ("Lawspet", "605008"))),
-    City("Hyderabad", "Telangana", "40", "south", 7, (
-        ("Banjara Hills", "500034"), ("Jubilee Hills", "500033"), ("Ameerpet", "500016"),
-        ("Kukatpally", "500072"), ("Secunderabad", "500003"), ("Gachibowli", "500032"))),
-    City("Vijayawada", "Andhra Pradesh", "866", "south", 1.5, (
-        ("Benz Circle", "520010"), ("Labbipet", "520010"), ("Governorpet", "520002"))),
-    City("Kochi", "Kerala", "484", "south", 2.5, (
-        ("Edappally", "682024"), ("Kadavanthra", "682020"), ("Palarivattom", "682025"),
-        ("Ernakulam South", "682016"))),
-    City("Thiruvananthapuram", "Kerala", "471", "south", 1.5, (
-        ("Pattom", "695004"), ("Kowdiar", "695003"), ("Ulloor", "695011"))),
-    City("Kozhikode", "Kerala", "495", "south", 1, (
-        ("Nadakkavu", "673011"), ("Mavoor Road", "673004"))),
+CITIES: tuple[City, ...] = tuple(
+    City(name, state, std_code, region, weight, tuple((place, pin) for place, pin in localities))
+    for name, state, std_code, region, weight, localities in load_data("cities.json")
 )
 
+# fmt: off
 # Three-digit mobile series that libphonenumber accepts with any 7-digit tail
 # and never mistakes for a landline (many 7x/8x series overlap STD codes),
 # weighted towards the 9-series like real subscriber bases.
