@@ -3,27 +3,29 @@
 from collections.abc import Callable, Iterable, Iterator
 
 
+def _root(parent: dict[str, str], x: str) -> str:
+    """The root of `x` in the union-find forest `parent`, compressing the path on the way."""
+    root = x
+    while parent[root] != root:
+        root = parent[root]
+    while parent[x] != root:
+        parent[x], x = root, parent[x]
+    return root
+
+
 def connected_groups(pairs: Iterable[tuple[str, str]]) -> Iterator[list[str]]:
     """Clusters of ids linked by the given pairs (union-find), each sorted; order stable."""
     parent: dict[str, str] = {}
 
-    def find(x: str) -> str:
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
-
     for a, b in pairs:
         parent.setdefault(a, a)
         parent.setdefault(b, b)
-        ra, rb = find(a), find(b)
+        ra, rb = _root(parent, a), _root(parent, b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
     groups: dict[str, list[str]] = {}
     for x in parent:
-        groups.setdefault(find(x), []).append(x)
+        groups.setdefault(_root(parent, x), []).append(x)
     for members in sorted(groups.values(), key=min):
         yield sorted(members)
 
@@ -43,20 +45,12 @@ def checked_groups(
     parent: dict[str, str] = {}
     members: dict[str, list[str]] = {}
 
-    def find(x: str) -> str:
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
-
     for a, b, _ in sorted(pairs, key=lambda p: (-p[2], p[0], p[1])):
         for x in (a, b):
             if x not in parent:
                 parent[x] = x
                 members[x] = [x]
-        ra, rb = find(a), find(b)
+        ra, rb = _root(parent, a), _root(parent, b)
         if ra != rb and accept(members[ra], members[rb]):
             keep, gone = min(ra, rb), max(ra, rb)
             parent[gone] = keep
