@@ -38,7 +38,7 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-UPGRADE = r"""
+UPGRADE_BEFORE_TRIGGERS = r"""
 CREATE EXTENSION IF NOT EXISTS btree_gist;
 
 CREATE TABLE customer_versions (
@@ -116,16 +116,24 @@ CREATE FUNCTION clientele_customer_bookkeeping() RETURNS text[]
 LANGUAGE sql IMMUTABLE AS $$
     SELECT '{id,version,created_at,updated_at,created_by,updated_by}'::text[]
 $$;
+"""
 
-CREATE FUNCTION clientele_customers_history() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-DECLARE
-    subject uuid;
-    boundary timestamptz;
-    kind text;
-    after_row jsonb;
-    before_row jsonb;
-BEGIN
+
+def _history_trigger(name: str, variables: tuple[str, ...], body: str) -> str:
+    """A history trigger function. Both share this frame (PL/pgSQL run as the owner, with a
+    pinned search_path); only their variables and body differ."""
+    declarations = "".join(f"    {variable};\n" for variable in variables)
+    return (
+        f"CREATE FUNCTION {name}() RETURNS trigger\n"
+        "LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$\n"
+        f"DECLARE\n{declarations}BEGIN{body}END\n$$;\n"
+    )
+
+
+CUSTOMERS_HISTORY = _history_trigger(
+    "clientele_customers_history",
+    ("subject uuid", "boundary timestamptz", "kind text", "after_row jsonb", "before_row jsonb"),
+    r"""
     IF TG_OP = 'DELETE' THEN
         subject := OLD.id;
     ELSE
@@ -168,18 +176,19 @@ BEGIN
             clientele_history_actor(), after_row,
             clientele_history_changed(before_row, after_row, clientele_customer_bookkeeping()));
     RETURN NULL;
-END
-$$;
+""",
+)
 
-CREATE FUNCTION clientele_customer_contacts_history() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-DECLARE
-    subject uuid;
-    owner_id uuid;
-    boundary timestamptz;
-    after_row jsonb;
-    before_row jsonb;
-BEGIN
+CONTACTS_HISTORY = _history_trigger(
+    "clientele_customer_contacts_history",
+    (
+        "subject uuid",
+        "owner_id uuid",
+        "boundary timestamptz",
+        "after_row jsonb",
+        "before_row jsonb",
+    ),
+    r"""
     IF TG_OP = 'DELETE' THEN
         subject := OLD.id;
         owner_id := OLD.customer_id;
@@ -206,10 +215,10 @@ BEGIN
             clientele_history_actor(), after_row,
             clientele_history_changed(before_row, after_row, '{id,created_at,updated_at,created_by}'));
     RETURN NULL;
-END
-$$;
+""",
+)
 
--- Append-only, for the owner too: a version's content never changes; its end may only move
+UPGRADE_AFTER_TRIGGERS = r"""-- Append-only, for the owner too: a version's content never changes; its end may only move
 -- earlier (closing the open version, or splicing a backdated legacy version in before it).
 CREATE FUNCTION clientele_history_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -327,6 +336,11 @@ SELECT c.id, c.customer_id, tstzrange(least(c.created_at, clock_timestamp()), NU
        'migration-0002', to_jsonb(c)
   FROM customer_contacts AS c;
 """
+
+UPGRADE = "\n".join(
+    (UPGRADE_BEFORE_TRIGGERS, CUSTOMERS_HISTORY, CONTACTS_HISTORY, UPGRADE_AFTER_TRIGGERS)
+)
+
 
 DOWNGRADE = """
 DROP TRIGGER customer_contacts_history_update ON customer_contacts;
