@@ -75,6 +75,9 @@ COMMON_ERRORS: Responses = {
     422: problem_response("A field is invalid; `errors` lists each one."),
 }
 
+# The 404 of every operation on `/customers/{customer_id}...`, whichever router declares it.
+NO_CUSTOMER: Responses = {404: problem_response("No customer with this id.")}
+
 # Every API operation may also meet these (the pool or the database did not answer in time, or
 # a bug); documenting them lets clients parse them as a Problem too.
 _SERVER_ERRORS = {

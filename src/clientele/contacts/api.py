@@ -8,12 +8,11 @@ from clientele.contacts import service
 from clientele.contacts.schemas import ContactCreate, ContactPageRead, ContactRead, ContactUpdate
 from clientele.deps import Agent, UoW, Viewer
 from clientele.listing import Paging, page_read
-from clientele.openapi import COMMON_ERRORS, Responses, problem_response
+from clientele.openapi import COMMON_ERRORS, NO_CUSTOMER, Responses, problem_response
 
 router = APIRouter(tags=["contacts"])
 
 
-NO_CUSTOMER: Responses = {404: problem_response("No customer with this id.")}
 NO_CONTACT: Responses = {404: problem_response("No contact with this id.")}
 
 
@@ -40,17 +39,11 @@ async def add_contact(
     responses={**COMMON_ERRORS, **NO_CUSTOMER},
 )
 async def list_contacts(
-    customer_id: UUID,
-    uow: UoW,
-    actor: Viewer,
-    paging: Paging,
+    customer_id: UUID, uow: UoW, actor: Viewer, paging: Paging
 ) -> ContactPageRead:
     """The customer's contacts, oldest first, one page at a time."""
     page = await service.list_contacts(
-        uow,
-        customer_id=customer_id,
-        cursor=paging.cursor,
-        limit=paging.limit,
+        uow, customer_id=customer_id, cursor=paging.cursor, limit=paging.limit
     )
     return page_read(ContactPageRead, page, ContactRead.of)
 

@@ -36,16 +36,18 @@ from clientele.errors import InvalidValue
 from clientele.history import service as history_service
 from clientele.history.domain import parse_as_of
 from clientele.listing import Paging, page_read
-from clientele.openapi import COMMON_ERRORS, Responses, if_match_errors, problem_response
+from clientele.openapi import (
+    COMMON_ERRORS,
+    NO_CUSTOMER,
+    if_match_errors,
+    problem_response,
+)
 from clientele.phones import InvalidPhone, normalize_phone
 from clientele.privacy.api import reader_of
 from clientele.uow import UnitOfWork
 from clientele.validation import AS_OF_PATTERN, PHONE_PATTERN, documented
 
 router = APIRouter(prefix="/customers", tags=["customers"])
-
-
-NOT_FOUND: Responses = {404: problem_response("No customer with this id.")}
 
 
 def _with_etag(response: Response, read: CustomerRead) -> CustomerRead:
@@ -192,7 +194,7 @@ async def search_customers(
 @router.get(
     "/{customer_id}",
     summary="Get a customer",
-    responses={**COMMON_ERRORS, **NOT_FOUND},
+    responses={**COMMON_ERRORS, **NO_CUSTOMER},
 )
 async def get_customer(
     customer_id: UUID,
@@ -238,7 +240,7 @@ async def get_customer(
     summary="Update a customer",
     responses={
         **COMMON_ERRORS,
-        **NOT_FOUND,
+        **NO_CUSTOMER,
         409: problem_response("The new primary phone belongs to another active customer."),
         **if_match_errors("customer"),
     },
@@ -270,7 +272,7 @@ async def update_customer(
     summary="Block a customer",
     responses={
         **COMMON_ERRORS,
-        **NOT_FOUND,
+        **NO_CUSTOMER,
         409: problem_response("Already blocked."),
         **if_match_errors(),
     },
@@ -298,7 +300,7 @@ async def block_customer(
     summary="Activate a customer",
     responses={
         **COMMON_ERRORS,
-        **NOT_FOUND,
+        **NO_CUSTOMER,
         409: problem_response(
             "Already active, or its phone now belongs to another active customer."
         ),

@@ -17,13 +17,18 @@ from clientele.equipment.schemas import (
 )
 from clientele.errors import InvalidValue
 from clientele.listing import Paging, page_read
-from clientele.openapi import COMMON_ERRORS, Responses, if_match_errors, problem_response
+from clientele.openapi import (
+    COMMON_ERRORS,
+    NO_CUSTOMER,
+    Responses,
+    if_match_errors,
+    problem_response,
+)
 from clientele.pagination import Page
 
 router = APIRouter(tags=["equipment"])
 
 NO_EQUIPMENT: Responses = {404: problem_response("No equipment with this id.")}
-NO_CUSTOMER: Responses = {404: problem_response("No customer with this id.")}
 
 
 def _page(page: Page[EquipmentView]) -> EquipmentPageRead:

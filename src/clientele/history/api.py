@@ -9,7 +9,7 @@ from clientele.deps import ReadUoW, Viewer
 from clientele.history import service
 from clientele.history.domain import HistoryCursor
 from clientele.history.schemas import HistoryPageRead, TimelineEventRead, TimelineRead, VersionRead
-from clientele.openapi import Responses, problem_response
+from clientele.openapi import NO_CUSTOMER, Responses, problem_response
 from clientele.privacy.api import reader_of
 
 router = APIRouter(prefix="/customers", tags=["history"])
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/customers", tags=["history"])
 
 ERRORS: Responses = {
     401: problem_response("No or unknown bearer token."),
-    404: problem_response("No customer with this id."),
+    **NO_CUSTOMER,
     422: problem_response("A parameter is invalid; `errors` lists each one."),
 }
 

@@ -12,7 +12,7 @@ from clientele.auth.domain import Actor
 from clientele.config import Settings
 from clientele.deps import Admin, UoW
 from clientele.errors import InvalidValue
-from clientele.openapi import COMMON_ERRORS, Responses, problem_response
+from clientele.openapi import COMMON_ERRORS, NO_CUSTOMER, Responses, problem_response
 from clientele.privacy import service
 from clientele.privacy.access import AccessLog, Reader
 from clientele.privacy.schemas import AccessEntryRead, AccessLogRead, EraseRequest, ErasureRead
@@ -25,7 +25,7 @@ ERASE_ERRORS: Responses = {
     409: problem_response("A legal hold applies; `reasons` lists each one."),
     422: problem_response("Not an individual (an organization), or a bad body."),
 }
-NOT_FOUND: Responses = {**COMMON_ERRORS, 404: problem_response("No customer with this id.")}
+NOT_FOUND: Responses = {**COMMON_ERRORS, **NO_CUSTOMER}
 
 
 def reader_of(request: Request, actor: Actor) -> Reader | None:

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 
 from clientele.deps import Agent, UoW, Viewer
 from clientele.listing import Paging, page_read
-from clientele.openapi import COMMON_ERRORS, Responses, problem_response
+from clientele.openapi import COMMON_ERRORS, NO_CUSTOMER, Responses, problem_response
 from clientele.tickets import service
 from clientele.tickets.domain import Priority, TicketFilters, TicketStatus
 from clientele.tickets.period import checked_range, parse_day_or_instant, range_end, range_start
@@ -18,7 +18,6 @@ from clientele.validation import DAY_OR_INSTANT_PATTERN, documented
 router = APIRouter(tags=["tickets"])
 
 NO_TICKET: Responses = {404: problem_response("No ticket with this id.")}
-NO_CUSTOMER: Responses = {404: problem_response("No customer with this id.")}
 
 
 async def _filters(
