@@ -17,9 +17,12 @@ once, the candidates are those of the rarest word of the whole entry and of the 
 the name, and a name keeps the better of its score for the whole entry and 0.8 x its score for
 the name alone (the weight the two rankings had). Without a place it ranks as before.
 
-Candidates: names holding both of the name's two rarest typed words (at most 1,000), then names
-holding the driving words as before but at most 300 (it was 2,000 in storage order: a query of
-common words, "care clinic", ranked 2,000 names in 7 ms, most of them without "clinic").
+Fewer names ranked: the candidates are the names holding both of the name's two rarest typed
+words (at most 500), then names holding the driving words as before but at most 200 (it was
+2,000 in storage order: a query of common words, "care clinic", ranked 2,000 names in 7 ms, most
+of them without "clinic"); the whole-name trigram similarity is computed for the best 100 by
+words found, not 200. The top 5 of the quality figure did not change at 100,000 or 1,000,000
+customers (docs/search.md).
 
 Its trigram look-up of a typed word now uses the trigram index (`enable_seqscan = off` for the
 function's own statement: the planner costed a sequential scan of the 564-word vocabulary
@@ -142,12 +145,12 @@ BEGIN
         (SELECT n.search_name, n.terms
          FROM search_names AS n, driving AS d
          WHERE n.terms && d.rarest AND n.terms && d.next
-         LIMIT 1000)
+         LIMIT 500)
         UNION
         (SELECT n.search_name, n.terms
          FROM search_names AS n, driving AS d
          WHERE n.terms && d.terms
-         LIMIT 300)
+         LIMIT 200)
     ), held AS (
         SELECT c.search_name, m.pos, max(m.sim) AS sim
         FROM candidates AS c
@@ -161,11 +164,12 @@ BEGIN
         GROUP BY h.search_name, k.weight, k.name_weight
     ), shortlist AS (
         -- Trigram similarity of whole names only for the best by words found (shortest first
-        -- among equals, as similarity prefers): 5 ms less for a generic "hospital".
+        -- among equals, as similarity prefers): 100, not revision 0003's 200 (~4 us each, twice
+        -- with a place; the top 5 at a million did not change).
         SELECT r.search_name, r.share, r.name_share
         FROM recall AS r
         ORDER BY greatest(r.share, 0.8 * r.name_share) DESC, length(r.search_name)
-        LIMIT greatest(max_names * 8, 200)
+        LIMIT greatest(max_names * 4, 100)
     )
     SELECT r.search_name,
            greatest(0.8 * r.share + 0.2 * similarity(r.search_name, k.text),
