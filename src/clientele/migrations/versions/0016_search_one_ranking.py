@@ -42,7 +42,11 @@ depends_on = None
 
 OLD_NAMES_SQL = function_sql(revision_text("0003_search"), "clientele_search_names")
 
-NAMES_SQL = r"""
+# Each typed word's look-up in the vocabulary (the `matches` step) is revision 0003's text.
+MATCHES = OLD_NAMES_SQL[
+    OLD_NAMES_SQL.index("    ), matches AS (") : OLD_NAMES_SQL.index("    ), best AS (")
+]
+NAMES_HEAD = r"""
 -- The folded names that best match what was typed, best first, scored in (0, 1] (revision
 -- 0003's ranking; docs/search.md). `name_words` and `place_words` are folded already (Python's
 -- `search_key`); a place typed after the name ("... - Patna") is optional: a name scores the
@@ -70,48 +74,8 @@ BEGIN
                u.pos IN (cardinality(named), cardinality(entry)) AS last
         FROM unnest(entry) WITH ORDINALITY AS u(word, pos)
         ORDER BY u.word, u.pos
-    ), matches AS (
-        SELECT typed.pos, v.term, v.df, v.sim
-        FROM typed CROSS JOIN LATERAL (
-            SELECT t.term, t.df, max(c.sim) AS sim
-            FROM (
-                SELECT typed.word AS term, 1.0::float8 AS sim
-                UNION ALL
-                -- A word cut short: the last one as the agent is still typing it (2+ letters),
-                -- any other one (3+ letters) a little less surely.
-                SELECT p.term, CASE WHEN typed.last THEN 0.9 ELSE 0.75 END
-                FROM search_terms AS p
-                WHERE length(typed.word) >= CASE WHEN typed.last THEN 2 ELSE 3 END
-                  AND p.term LIKE typed.word || '%'  -- folded words are letters and digits
-                UNION ALL
-                -- The last word cut inside a spelling that folds to one letter: "same" (Sameer,
-                -- folded samir), "laks" (Lakshmi, laxmi), "choo" (Chougule, cugule).
-                SELECT p.term, 0.85
-                FROM search_terms AS p
-                WHERE typed.last AND length(typed.word) >= 3
-                  AND p.term LIKE CASE
-                      WHEN typed.word LIKE '%ks' THEN left(typed.word, -2) || 'x'
-                      WHEN typed.word LIKE '%k' THEN left(typed.word, -1) || 'x'
-                      WHEN typed.word LIKE '%e' THEN left(typed.word, -1) || 'i'
-                      WHEN typed.word LIKE '%o' THEN left(typed.word, -1) || 'u'
-                      END || '%'
-                UNION ALL
-                -- One typo apart (symmetric deletion, exact index lookups).
-                SELECT d.term, greatest(0.75, similarity(d.term, typed.word))
-                FROM search_term_variants AS d
-                WHERE length(typed.word) >= 3
-                  AND d.variant = ANY (typed.word || clientele_search_deletions(typed.word))
-                UNION ALL
-                -- Further off: trigram similarity.
-                SELECT g.term, similarity(g.term, typed.word)
-                FROM search_terms AS g
-                WHERE g.term % typed.word
-            ) AS c
-            JOIN search_terms AS t ON t.term = c.term AND t.df > 0
-            GROUP BY t.term, t.df
-            ORDER BY 3 DESC, t.df DESC
-            LIMIT 6
-        ) AS v
+"""
+NAMES_TAIL = r"""
     ), best AS (
         SELECT DISTINCT ON (m.pos) m.pos, m.term, ln(1 + n_names / m.df) AS weight, t.in_name
         FROM matches AS m JOIN typed AS t ON t.pos = m.pos
@@ -182,6 +146,9 @@ BEGIN
 END;
 $$;
 """
+
+
+NAMES_SQL = NAMES_HEAD + MATCHES + NAMES_TAIL.removeprefix("\n")
 
 
 def upgrade() -> None:
