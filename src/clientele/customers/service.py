@@ -176,8 +176,7 @@ async def search_customers(
                 for c in await callerid.callers(conn, query.phone, limit=limit)
             ]
         if query.name is not None:
-            # The database folds the entry itself (abbreviations, transliterations), exactly
-            # as it folded the stored names.
+            # The entry is folded as the stored names are (abbreviations, transliterations).
             named = await repository.search_by_name(
                 conn,
                 # The whole entry: a locality typed after the name is often part of the name
