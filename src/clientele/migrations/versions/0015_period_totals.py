@@ -1,0 +1,243 @@
+"""Ticket totals per customer and IST month or year; top customers over a period (issue 16).
+
+Revision ID: 0015
+Revises: 0012
+Create Date: 2026-12-04
+
+* `customer_ticket_totals (customer_id, months, starts, tickets)`: a customer's tickets in one
+  IST month (`months` 1, `starts` its first day) or one IST year (`months` 12, `starts`
+  January 1st), all statuses summed; rows at zero are deleted. Index
+  `ix_customer_ticket_totals_top (months, starts, tickets DESC, customer_id)`: each month's and
+  each year's customers, busiest first.
+* Kept by the ticket counters trigger function (`clientele_ticket_counts_apply`, revision 0013's
+  text plus one sorted upsert after the monthly rollup's, same lock order) and emptied by the
+  TRUNCATE trigger; backfilled from `customer_ticket_months` under a SHARE lock on
+  `service_tickets` (writers wait for the commit, none is missed or counted twice).
+* `clientele_top_customers_in_period(start, end, wanted)`: the `wanted` customers with the
+  most tickets created in [start, end) (a NULL bound is open), most first, ties by customer
+  id: exact, by the threshold algorithm (Fagin) over the period's lists: the year list of
+  every IST year the period touches in three months or more, else the list of each touched
+  month. Each round reads every list `depth` entries deep, counts the customers seen exactly
+  (their month rows inside the period by primary key, plus their tickets in the partial months
+  at either end by `ix_service_tickets_customer_id`), and stops when the `wanted`-th count is
+  above the sum of the lists' `depth`-th totals (no customer unseen can reach it, not even tie
+  it) or every list is read to its end; else `depth` grows fourfold. The cost follows `wanted`
+  and how far the period's best stand out, not the number of customers (docs/reports.md).
+"""
+
+from alembic import op
+
+from clientele.migrations.sqltext import function_sql, revised, revision_text
+
+revision = "0015"
+down_revision = "0012"
+branch_labels = None
+depends_on = None
+
+# Revision 0013's ticket counters function (the one in force), taken from its own text.
+OLD_APPLY = revision_text("0013_blocking_keys", "NEW_APPLY")
+_LAST_STATEMENT = """
+    RETURN NULL;
+END
+$fn$;"""
+# The same, then the totals of the statement's months and years, in key order.
+NEW_APPLY = revised(
+    OLD_APPLY,
+    (
+        _LAST_STATEMENT,
+        """
+    EXECUTE changes || $q$
+        INSERT INTO customer_ticket_totals AS s (customer_id, months, starts, tickets)
+        SELECT c.customer_id, p.months, p.starts, sum(c.sign)
+        FROM changes c, clientele_ist_spans(c.created_at) p
+        GROUP BY 1, 2, 3 HAVING sum(c.sign) <> 0 ORDER BY 1, 2, 3
+        ON CONFLICT (customer_id, months, starts) DO UPDATE SET tickets = s.tickets + excluded.tickets$q$;
+    IF removals THEN
+        EXECUTE changes || $q$
+            DELETE FROM customer_ticket_totals s
+            USING (SELECT DISTINCT c.customer_id, p.months, p.starts
+                   FROM changes c, clientele_ist_spans(c.created_at) p WHERE c.sign < 0) r
+            WHERE s.customer_id = r.customer_id AND s.months = r.months AND s.starts = r.starts
+              AND s.tickets = 0$q$;
+    END IF;"""  # noqa: S608 - trigger text, no input
+        + _LAST_STATEMENT,
+    ),
+)
+# Revision 0008's TRUNCATE trigger function, and the same emptying the totals too.
+OLD_TRUNCATE = (
+    "\n"
+    + function_sql(
+        revision_text("0008_report_counters"), "clientele_ticket_counts_truncate", "$fn$"
+    )
+    + "\n"
+)
+NEW_TRUNCATE = revised(
+    OLD_TRUNCATE,
+    (
+        "    DELETE FROM customer_ticket_months;\n",
+        "    DELETE FROM customer_ticket_totals;\n    DELETE FROM customer_ticket_months;\n",
+    ),
+)
+
+SPANS = r"""
+CREATE FUNCTION clientele_ist_spans(at TIMESTAMPTZ) RETURNS TABLE (months SMALLINT, starts DATE)
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    VALUES (CAST(1 AS SMALLINT), clientele_ist_month(at)),
+           (CAST(12 AS SMALLINT), CAST(date_trunc('year', clientele_ist_month(at)) AS DATE))
+$$;
+COMMENT ON FUNCTION clientele_ist_spans(TIMESTAMPTZ) IS
+    'The IST month (months 1) and year (months 12) a moment falls in, by their first day.';
+
+CREATE TABLE customer_ticket_totals (
+    customer_id UUID NOT NULL,
+    months SMALLINT NOT NULL,
+    starts DATE NOT NULL,
+    tickets BIGINT NOT NULL
+);
+COMMENT ON TABLE customer_ticket_totals IS
+    'Tickets per customer and IST month (months 1) or year (months 12), kept by triggers on service_tickets.';
+"""
+
+TOP = r"""
+-- PL/pgSQL: its plans are kept for the session. Columns are always qualified.
+CREATE FUNCTION clientele_top_customers_in_period(
+    period_start TIMESTAMPTZ, period_end TIMESTAMPTZ, wanted INT)
+RETURNS TABLE (customer UUID, period_tickets BIGINT)
+    LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $fn$
+DECLARE
+    first_month DATE;   -- the first and last IST month the period touches
+    last_month DATE;
+    whole_from DATE;    -- the whole months [whole_from, whole_to) of the period
+    whole_to DATE;
+    head_from TIMESTAMPTZ;  -- the partial months at either end (NULL: none)
+    head_to TIMESTAMPTZ;
+    tail_from TIMESTAMPTZ;
+    tail_to TIMESTAMPTZ;
+    spans SMALLINT[];   -- the lists read: (months, starts) of a year or a month
+    starts DATE[];
+    depth INT := greatest(wanted, 1) * 4;
+    bound BIGINT;
+    ids UUID[];
+    counts BIGINT[];
+BEGIN
+    first_month := coalesce(clientele_ist_month(period_start),
+        (SELECT min(t.starts) FROM customer_ticket_totals t WHERE t.months = 1));
+    last_month := coalesce(clientele_ist_month(period_end - interval '1 microsecond'),
+        (SELECT max(t.starts) FROM customer_ticket_totals t WHERE t.months = 1));
+    IF wanted < 1 OR first_month IS NULL OR last_month IS NULL OR first_month > last_month THEN
+        RETURN;
+    END IF;
+    whole_from := CASE
+        WHEN period_start IS NULL OR (first_month::timestamp AT TIME ZONE 'Asia/Kolkata') = period_start
+        THEN first_month ELSE CAST(first_month + interval '1 month' AS DATE) END;
+    whole_to := CASE
+        WHEN period_end IS NULL THEN CAST(last_month + interval '1 month' AS DATE)
+        ELSE clientele_ist_month(period_end) END;
+    IF whole_from > whole_to THEN
+        -- Inside one month: its tickets are read.
+        head_from := period_start;
+        head_to := period_end;
+        whole_from := whole_to;
+    ELSE
+        IF period_start < (whole_from::timestamp AT TIME ZONE 'Asia/Kolkata') THEN
+            head_from := period_start;
+            head_to := whole_from::timestamp AT TIME ZONE 'Asia/Kolkata';
+        END IF;
+        IF period_end > (whole_to::timestamp AT TIME ZONE 'Asia/Kolkata') THEN
+            tail_from := whole_to::timestamp AT TIME ZONE 'Asia/Kolkata';
+            tail_to := period_end;
+        END IF;
+    END IF;
+
+    -- A year touched in three months or more is read from its year list (its totals bound the
+    -- period's part of it), otherwise each touched month from its own list.
+    WITH touched AS (
+        SELECT CAST(m AS DATE) AS month, CAST(date_trunc('year', m) AS DATE) AS year,
+               count(*) OVER (PARTITION BY date_trunc('year', m)) AS in_year
+        FROM generate_series(first_month, last_month, interval '1 month') AS m)
+    SELECT array_agg(l.months ORDER BY l.starts), array_agg(l.starts ORDER BY l.starts)
+    INTO spans, starts
+    FROM (SELECT DISTINCT
+              CAST(CASE WHEN t.in_year >= 3 THEN 12 ELSE 1 END AS SMALLINT) AS months,
+              CASE WHEN t.in_year >= 3 THEN t.year ELSE t.month END AS starts
+          FROM touched t) l;
+
+    LOOP
+        -- No customer unseen at this depth has more than the sum of the lists' depth-th
+        -- totals (0 once every list is read to its end).
+        SELECT coalesce(sum(k.tickets), 0) INTO bound
+        FROM unnest(spans, starts) AS l (months, starts), LATERAL (
+            SELECT t.tickets FROM customer_ticket_totals t
+            WHERE t.months = l.months AND t.starts = l.starts
+            ORDER BY t.tickets DESC, t.customer_id OFFSET depth - 1 LIMIT 1) k;
+        WITH seen AS (
+            SELECT DISTINCT k.customer_id
+            FROM unnest(spans, starts) AS l (months, starts), LATERAL (
+                SELECT t.customer_id FROM customer_ticket_totals t
+                WHERE t.months = l.months AND t.starts = l.starts
+                ORDER BY t.tickets DESC, t.customer_id LIMIT depth) k),
+        counted AS (
+            SELECT s.customer_id,
+                   coalesce((SELECT sum(t.tickets) FROM customer_ticket_totals t
+                             WHERE t.customer_id = s.customer_id AND t.months = 1
+                               AND t.starts >= whole_from AND t.starts < whole_to), 0)
+                   + (SELECT count(*) FROM service_tickets x
+                      WHERE x.customer_id = s.customer_id
+                        AND x.created_at >= head_from AND x.created_at < head_to)
+                   + (SELECT count(*) FROM service_tickets x
+                      WHERE x.customer_id = s.customer_id
+                        AND x.created_at >= tail_from AND x.created_at < tail_to) AS tickets
+            FROM seen s),
+        best AS (
+            SELECT c.customer_id, c.tickets FROM counted c WHERE c.tickets > 0
+            ORDER BY c.tickets DESC, c.customer_id LIMIT wanted)
+        SELECT array_agg(b.customer_id ORDER BY b.tickets DESC, b.customer_id),
+               array_agg(b.tickets ORDER BY b.tickets DESC, b.customer_id)
+        INTO ids, counts
+        FROM best b;
+        IF bound = 0 OR (cardinality(ids) = wanted AND counts[wanted] > bound) THEN
+            RETURN QUERY SELECT r.id, r.tickets FROM unnest(ids, counts) AS r (id, tickets);
+            RETURN;
+        END IF;
+        depth := depth * 4;
+    END LOOP;
+END
+$fn$;
+COMMENT ON FUNCTION clientele_top_customers_in_period(TIMESTAMPTZ, TIMESTAMPTZ, INT) IS
+    'The customers with the most tickets created in [start, end), exact (threshold algorithm).';
+"""
+
+BACKFILL = """
+LOCK TABLE service_tickets IN SHARE MODE;
+INSERT INTO customer_ticket_totals (customer_id, months, starts, tickets)
+SELECT m.customer_id, 1, m.month, sum(m.tickets) FROM customer_ticket_months m GROUP BY 1, 3
+UNION ALL
+SELECT m.customer_id, 12, CAST(date_trunc('year', m.month) AS DATE), sum(m.tickets)
+FROM customer_ticket_months m GROUP BY 1, 3;
+ALTER TABLE customer_ticket_totals
+    ADD CONSTRAINT pk_customer_ticket_totals PRIMARY KEY (customer_id, months, starts),
+    ADD CONSTRAINT fk_customer_ticket_totals_customer_id_customers
+        FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE CASCADE;
+CREATE INDEX ix_customer_ticket_totals_top
+    ON customer_ticket_totals (months, starts, tickets DESC, customer_id);
+"""
+
+DOWNGRADE = (
+    """
+DROP FUNCTION clientele_top_customers_in_period(TIMESTAMPTZ, TIMESTAMPTZ, INT);
+"""
+    + OLD_APPLY
+    + OLD_TRUNCATE
+    + """
+DROP TABLE customer_ticket_totals;
+DROP FUNCTION clientele_ist_spans(TIMESTAMPTZ);
+"""
+)
+
+
+def upgrade() -> None:
+    op.execute(SPANS + NEW_APPLY + NEW_TRUNCATE + TOP + BACKFILL)
+
+
+def downgrade() -> None:
+    op.execute(DOWNGRADE)
