@@ -20,8 +20,9 @@ Create Date: 2026-12-04
   month. Each round reads every list `depth` entries deep, counts the customers seen exactly
   (their month rows inside the period by primary key, plus their tickets in the partial months
   at either end by `ix_service_tickets_customer_id`), and stops when the `wanted`-th count is
-  above the sum of the lists' `depth`-th totals (no customer unseen can reach it, not even tie
-  it) or every list is read to its end; else `depth` grows fourfold. The cost follows `wanted`
+  above the sum of the lists' `depth`-th totals (no customer unseen can reach it), or equal to
+  it with an id below every list's `depth`-th id (an unseen customer tying it would stand
+  after it), or every list is read to its end; else `depth` grows fourfold. The cost follows `wanted`
   and how far the period's best stand out, not the number of customers (docs/reports.md).
 """
 
@@ -117,6 +118,7 @@ DECLARE
     starts DATE[];
     depth INT := greatest(wanted, 1) * 4;
     bound BIGINT;
+    bound_id UUID;
     ids UUID[];
     counts BIGINT[];
 BEGIN
@@ -164,10 +166,12 @@ BEGIN
 
     LOOP
         -- No customer unseen at this depth has more than the sum of the lists' depth-th
-        -- totals (0 once every list is read to its end).
-        SELECT coalesce(sum(k.tickets), 0) INTO bound
+        -- totals (0 once every list is read to its end); one with exactly that many stands
+        -- after the depth-th entry of every list, so its id is above theirs.
+        SELECT coalesce(sum(k.tickets), 0), (array_agg(k.customer_id ORDER BY k.customer_id DESC))[1]
+        INTO bound, bound_id
         FROM unnest(spans, starts) AS l (months, starts), LATERAL (
-            SELECT t.tickets FROM customer_ticket_totals t
+            SELECT t.tickets, t.customer_id FROM customer_ticket_totals t
             WHERE t.months = l.months AND t.starts = l.starts
             ORDER BY t.tickets DESC, t.customer_id OFFSET depth - 1 LIMIT 1) k;
         WITH seen AS (
@@ -195,7 +199,8 @@ BEGIN
                array_agg(b.tickets ORDER BY b.tickets DESC, b.customer_id)
         INTO ids, counts
         FROM best b;
-        IF bound = 0 OR (cardinality(ids) = wanted AND counts[wanted] > bound) THEN
+        IF bound = 0 OR (cardinality(ids) = wanted AND (counts[wanted] > bound
+                OR (counts[wanted] = bound AND ids[wanted] < bound_id))) THEN
             RETURN QUERY SELECT r.id, r.tickets FROM unnest(ids, counts) AS r (id, tickets);
             RETURN;
         END IF;
