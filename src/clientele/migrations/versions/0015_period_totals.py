@@ -1,29 +1,32 @@
-"""Ticket totals per customer and IST month or year; top customers over a period (issue 16).
+"""Ticket totals per customer and IST month, quarter, half and year; top customers over a
+period (issue 16).
 
 Revision ID: 0015
 Revises: 0012
 Create Date: 2026-12-04
 
 * `customer_ticket_totals (customer_id, months, starts, tickets)`: a customer's tickets in one
-  IST month (`months` 1, `starts` its first day) or one IST year (`months` 12, `starts`
-  January 1st), all statuses summed; rows at zero are deleted. Index
-  `ix_customer_ticket_totals_top (months, starts, tickets DESC, customer_id)`: each month's and
-  each year's customers, busiest first.
+  IST month, quarter, half year or year (`months` 1, 3, 6 or 12; `starts` its first day), all
+  statuses summed; rows at zero are deleted. `clientele_ist_spans(at)` names the four a moment
+  falls in. Index `ix_customer_ticket_totals_top (months, starts, tickets DESC, customer_id)`:
+  each span's customers, busiest first.
 * Kept by the ticket counters trigger function (`clientele_ticket_counts_apply`, revision 0013's
   text plus one sorted upsert after the monthly rollup's, same lock order) and emptied by the
   TRUNCATE trigger; backfilled from `customer_ticket_months` under a SHARE lock on
   `service_tickets` (writers wait for the commit, none is missed or counted twice).
 * `clientele_top_customers_in_period(start, end, wanted)`: the `wanted` customers with the
   most tickets created in [start, end) (a NULL bound is open), most first, ties by customer
-  id: exact, by the threshold algorithm (Fagin) over the period's lists: the year list of
-  every IST year the period touches in three months or more, else the list of each touched
-  month. Each round reads every list `depth` entries deep, counts the customers seen exactly
-  (their month rows inside the period by primary key, plus their tickets in the partial months
-  at either end by `ix_service_tickets_customer_id`), and stops when the `wanted`-th count is
-  above the sum of the lists' `depth`-th totals (no customer unseen can reach it), or equal to
-  it with an id below every list's `depth`-th id (an unseen customer tying it would stand
-  after it), or every list is read to its end; else `depth` grows fourfold. The cost follows `wanted`
-  and how far the period's best stand out, not the number of customers (docs/reports.md).
+  id, exact: Fagin's threshold algorithm over sorted lists, in three families whose sums bound
+  a customer's count in the period: the year list of every touched IST year; the touched
+  months covered by the largest aligned years, halves, quarters and months; the all-time
+  counters (`ix_customer_ticket_counts_tickets`). Each round reads every list `depth` entries
+  deep, counts the customers seen exactly (their month rows inside the period by primary key,
+  plus their tickets in the partial months at either end by `ix_service_tickets_customer_id`),
+  and stops when, for some family, the `wanted`-th count is above the sum of its lists'
+  `depth`-th totals (no customer unseen can reach it), or equal to it with an id below each of
+  those lists' `depth`-th ids (an unseen customer tying it would stand after it), or every list
+  is read to its end; else `depth` grows fourfold. The cost follows `wanted` and how far the
+  period's best stand out, not the number of customers (docs/reports.md).
 """
 
 from alembic import op
@@ -83,11 +86,14 @@ NEW_TRUNCATE = revised(
 SPANS = r"""
 CREATE FUNCTION clientele_ist_spans(at TIMESTAMPTZ) RETURNS TABLE (months SMALLINT, starts DATE)
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    VALUES (CAST(1 AS SMALLINT), clientele_ist_month(at)),
-           (CAST(12 AS SMALLINT), CAST(date_trunc('year', clientele_ist_month(at)) AS DATE))
+    SELECT CAST(s.months AS SMALLINT),
+           CAST(date_trunc('year', m.month)
+                + make_interval(months => (extract(month FROM m.month)::int - 1) / s.months * s.months)
+                AS DATE)
+    FROM (SELECT clientele_ist_month(at) AS month) m, (VALUES (1), (3), (6), (12)) AS s (months)
 $$;
 COMMENT ON FUNCTION clientele_ist_spans(TIMESTAMPTZ) IS
-    'The IST month (months 1) and year (months 12) a moment falls in, by their first day.';
+    'The IST month, quarter, half year and year (months 1, 3, 6, 12) a moment falls in, by their first day.';
 
 CREATE TABLE customer_ticket_totals (
     customer_id UUID NOT NULL,
@@ -96,7 +102,7 @@ CREATE TABLE customer_ticket_totals (
     tickets BIGINT NOT NULL
 );
 COMMENT ON TABLE customer_ticket_totals IS
-    'Tickets per customer and IST month (months 1) or year (months 12), kept by triggers on service_tickets.';
+    'Tickets per customer and IST month, quarter, half year or year (months 1, 3, 6, 12), kept by triggers.';
 """
 
 TOP = r"""
@@ -114,11 +120,14 @@ DECLARE
     head_to TIMESTAMPTZ;
     tail_from TIMESTAMPTZ;
     tail_to TIMESTAMPTZ;
-    spans SMALLINT[];   -- the lists read: (months, starts) of a year or a month
-    starts DATE[];
+    families SMALLINT[] := '{}';  -- the lists read: (family, months, starts)
+    spans SMALLINT[] := '{}';
+    starts DATE[] := '{}';
+    block_start DATE;  -- a list being planned: its first month and length
+    block INT;
     depth INT := greatest(wanted, 1) * 4;
-    bound BIGINT;
-    bound_id UUID;
+    bounds BIGINT[];    -- per family, the most an unseen customer can have, and the id
+    bound_ids UUID[];   -- it would stand after
     ids UUID[];
     counts BIGINT[];
 BEGIN
@@ -130,7 +139,8 @@ BEGIN
         RETURN;
     END IF;
     whole_from := CASE
-        WHEN period_start IS NULL OR (first_month::timestamp AT TIME ZONE 'Asia/Kolkata') = period_start
+        WHEN period_start IS NULL
+          OR (first_month::timestamp AT TIME ZONE 'Asia/Kolkata') = period_start
         THEN first_month ELSE CAST(first_month + interval '1 month' AS DATE) END;
     whole_to := CASE
         WHEN period_end IS NULL THEN CAST(last_month + interval '1 month' AS DATE)
@@ -151,35 +161,57 @@ BEGIN
         END IF;
     END IF;
 
-    -- A year touched in three months or more is read from its year list (its totals bound the
-    -- period's part of it), otherwise each touched month from its own list.
-    WITH touched AS (
-        SELECT CAST(m AS DATE) AS month, CAST(date_trunc('year', m) AS DATE) AS year,
-               count(*) OVER (PARTITION BY date_trunc('year', m)) AS in_year
-        FROM generate_series(first_month, last_month, interval '1 month') AS m)
-    SELECT array_agg(l.months ORDER BY l.starts), array_agg(l.starts ORDER BY l.starts)
-    INTO spans, starts
-    FROM (SELECT DISTINCT
-              CAST(CASE WHEN t.in_year >= 3 THEN 12 ELSE 1 END AS SMALLINT) AS months,
-              CASE WHEN t.in_year >= 3 THEN t.year ELSE t.month END AS starts
-          FROM touched t) l;
+    -- Family 1: the year list of every touched year (few lists, each a loose bound when the
+    -- period holds part of the year). Family 2: the touched months covered by the largest
+    -- aligned years, halves, quarters and months that fit (tight bounds, more lists).
+    block_start := CAST(date_trunc('year', first_month) AS DATE);
+    WHILE block_start <= last_month LOOP
+        families := families || CAST(1 AS SMALLINT);
+        spans := spans || CAST(12 AS SMALLINT);
+        starts := starts || block_start;
+        block_start := CAST(block_start + interval '1 year' AS DATE);
+    END LOOP;
+    block_start := first_month;
+    WHILE block_start <= last_month LOOP
+        FOREACH block IN ARRAY ARRAY[12, 6, 3, 1] LOOP
+            EXIT WHEN (date_part('month', block_start)::int - 1) % block = 0
+                  AND block_start + make_interval(months => block - 1) <= last_month;
+        END LOOP;
+        families := families || CAST(2 AS SMALLINT);
+        spans := spans || CAST(block AS SMALLINT);
+        starts := starts || block_start;
+        block_start := CAST(block_start + make_interval(months => block) AS DATE);
+    END LOOP;
 
     LOOP
-        -- No customer unseen at this depth has more than the sum of the lists' depth-th
-        -- totals (0 once every list is read to its end); one with exactly that many stands
-        -- after the depth-th entry of every list, so its id is above theirs.
-        SELECT coalesce(sum(k.tickets), 0), (array_agg(k.customer_id ORDER BY k.customer_id DESC))[1]
-        INTO bound, bound_id
-        FROM unnest(spans, starts) AS l (months, starts), LATERAL (
-            SELECT t.tickets, t.customer_id FROM customer_ticket_totals t
-            WHERE t.months = l.months AND t.starts = l.starts
-            ORDER BY t.tickets DESC, t.customer_id OFFSET depth - 1 LIMIT 1) k;
-        WITH seen AS (
-            SELECT DISTINCT k.customer_id
-            FROM unnest(spans, starts) AS l (months, starts), LATERAL (
+        -- An unseen customer has at most the sum of a family's depth-th totals (0 once each
+        -- list is read to its end); one with exactly that many stands after the depth-th
+        -- entry of each of those lists, so its id is above theirs. Family 0, the all-time
+        -- counters: the period's part of them can only be less.
+        SELECT array_agg(f.bound ORDER BY f.family), array_agg(f.last_id ORDER BY f.family)
+        INTO bounds, bound_ids
+        FROM (
+            SELECT l.family, coalesce(sum(k.tickets), 0) AS bound,
+                   (array_agg(k.customer_id ORDER BY k.customer_id DESC))[1] AS last_id
+            FROM unnest(families, spans, starts) AS l (family, months, starts)
+            LEFT JOIN LATERAL (
+                SELECT t.tickets, t.customer_id FROM customer_ticket_totals t
+                WHERE t.months = l.months AND t.starts = l.starts
+                ORDER BY t.tickets DESC, t.customer_id OFFSET depth - 1 LIMIT 1) k ON true
+            GROUP BY l.family
+            UNION ALL
+            SELECT 0, coalesce(max(c.tickets), 0), max(c.customer_id::text)::uuid
+            FROM (SELECT c.tickets, c.customer_id FROM customer_ticket_counts c
+                  ORDER BY c.tickets DESC, c.customer_id OFFSET depth - 1 LIMIT 1) c) f;
+        WITH lists AS (SELECT DISTINCT l.months, l.starts FROM unnest(spans, starts) AS l (months, starts)),
+        seen AS (
+            SELECT k.customer_id FROM lists l, LATERAL (
                 SELECT t.customer_id FROM customer_ticket_totals t
                 WHERE t.months = l.months AND t.starts = l.starts
-                ORDER BY t.tickets DESC, t.customer_id LIMIT depth) k),
+                ORDER BY t.tickets DESC, t.customer_id LIMIT depth) k
+            UNION
+            (SELECT c.customer_id FROM customer_ticket_counts c
+             ORDER BY c.tickets DESC, c.customer_id LIMIT depth)),
         counted AS (
             SELECT s.customer_id,
                    coalesce((SELECT sum(t.tickets) FROM customer_ticket_totals t
@@ -199,11 +231,15 @@ BEGIN
                array_agg(b.tickets ORDER BY b.tickets DESC, b.customer_id)
         INTO ids, counts
         FROM best b;
-        IF bound = 0 OR (cardinality(ids) = wanted AND (counts[wanted] > bound
-                OR (counts[wanted] = bound AND ids[wanted] < bound_id))) THEN
-            RETURN QUERY SELECT r.id, r.tickets FROM unnest(ids, counts) AS r (id, tickets);
-            RETURN;
-        END IF;
+        FOR f IN 1 .. cardinality(bounds) LOOP
+            IF bounds[f] = 0 OR (cardinality(ids) = wanted AND (
+                    counts[wanted] > bounds[f]
+                    OR (counts[wanted] = bounds[f] AND ids[wanted] < bound_ids[f])))
+            THEN
+                RETURN QUERY SELECT r.id, r.tickets FROM unnest(ids, counts) AS r (id, tickets);
+                RETURN;
+            END IF;
+        END LOOP;
         depth := depth * 4;
     END LOOP;
 END
@@ -215,16 +251,17 @@ COMMENT ON FUNCTION clientele_top_customers_in_period(TIMESTAMPTZ, TIMESTAMPTZ, 
 BACKFILL = """
 LOCK TABLE service_tickets IN SHARE MODE;
 INSERT INTO customer_ticket_totals (customer_id, months, starts, tickets)
-SELECT m.customer_id, 1, m.month, sum(m.tickets) FROM customer_ticket_months m GROUP BY 1, 3
-UNION ALL
-SELECT m.customer_id, 12, CAST(date_trunc('year', m.month) AS DATE), sum(m.tickets)
-FROM customer_ticket_months m GROUP BY 1, 3;
+SELECT m.customer_id, p.months, p.starts, sum(m.tickets)
+FROM customer_ticket_months m, clientele_ist_spans(m.month::timestamp AT TIME ZONE 'Asia/Kolkata') p
+GROUP BY 1, 2, 3;
 ALTER TABLE customer_ticket_totals
     ADD CONSTRAINT pk_customer_ticket_totals PRIMARY KEY (customer_id, months, starts),
     ADD CONSTRAINT fk_customer_ticket_totals_customer_id_customers
         FOREIGN KEY (customer_id) REFERENCES customers (id) ON DELETE CASCADE;
 CREATE INDEX ix_customer_ticket_totals_top
     ON customer_ticket_totals (months, starts, tickets DESC, customer_id);
+-- Without statistics the lists are read by bitmap and sorted instead of along the index.
+ANALYZE customer_ticket_totals;
 """
 
 DOWNGRADE = (
