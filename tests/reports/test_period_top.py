@@ -1,5 +1,6 @@
-"""Top customers over a period (threshold algorithm of revision 0015) equal an independent
-count for random periods, limits and many ties, whether the period cuts months or years."""
+"""Top customers over a period (threshold algorithm of revision 0015, and its fallback that
+sums the period) equal an independent count for random periods, limits and many ties,
+whether the period cuts months or years."""
 
 import random
 from collections import Counter
@@ -64,5 +65,11 @@ async def test_top_customers_over_random_periods_match_an_independent_count(buil
         expected = sorted(counted.items(), key=lambda item: (-item[1], item[0]))[:limit]
 
         found = await top_customers(connection, period, limit=limit)
+        summed = await connection.execute(
+            text("SELECT * FROM clientele_top_customers_in_period(:start, :end, :limit, 1)"),
+            {"start": period.start, "end": period.end, "limit": limit},
+        )
 
         assert [(str(f.customer.id), f.ticket_count) for f in found] == expected, period
+        # The fallback (a round deeper than `deepest` entries sums the whole period).
+        assert [(str(c), n) for c, n in summed] == expected, period

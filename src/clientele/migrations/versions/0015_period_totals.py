@@ -26,7 +26,9 @@ Create Date: 2026-12-04
   `depth`-th totals (no customer unseen can reach it), or equal to it with an id below each of
   those lists' `depth`-th ids (an unseen customer tying it would stand after it), or every list
   is read to its end; else `depth` grows fourfold. The cost follows `wanted` and how far the
-  period's best stand out, not the number of customers (docs/reports.md).
+  period's best stand out, not the number of customers (docs/reports.md). When a round would
+  read more than `deepest` (20,000) list entries (thousands share the top totals), it sums the
+  period instead: the aligned cover of its whole months and the partial months' tickets.
 """
 
 from alembic import op
@@ -95,6 +97,28 @@ $$;
 COMMENT ON FUNCTION clientele_ist_spans(TIMESTAMPTZ) IS
     'The IST month, quarter, half year and year (months 1, 3, 6, 12) a moment falls in, by their first day.';
 
+-- The months [first_month, last_month] as the fewest aligned IST years, halves, quarters and
+-- months (Feb-Nov 2025: Feb, Mar, Q2, Q3, Oct, Nov), in order.
+CREATE FUNCTION clientele_ist_cover(first_month DATE, last_month DATE)
+RETURNS TABLE (months SMALLINT, starts DATE)
+    LANGUAGE plpgsql IMMUTABLE AS $fn$
+DECLARE
+    block_start DATE := first_month;
+    block INT;
+BEGIN
+    WHILE block_start <= last_month LOOP
+        FOREACH block IN ARRAY ARRAY[12, 6, 3, 1] LOOP
+            EXIT WHEN (date_part('month', block_start)::int - 1) % block = 0
+                  AND block_start + make_interval(months => block - 1) <= last_month;
+        END LOOP;
+        months := block;
+        starts := block_start;
+        RETURN NEXT;
+        block_start := CAST(block_start + make_interval(months => block) AS DATE);
+    END LOOP;
+END
+$fn$;
+
 CREATE TABLE customer_ticket_totals (
     customer_id UUID NOT NULL,
     months SMALLINT NOT NULL,
@@ -107,8 +131,9 @@ COMMENT ON TABLE customer_ticket_totals IS
 
 TOP = r"""
 -- PL/pgSQL: its plans are kept for the session. Columns are always qualified.
+-- `deepest`: past this many list entries in a round, the period is summed instead (below).
 CREATE FUNCTION clientele_top_customers_in_period(
-    period_start TIMESTAMPTZ, period_end TIMESTAMPTZ, wanted INT)
+    period_start TIMESTAMPTZ, period_end TIMESTAMPTZ, wanted INT, deepest INT DEFAULT 20000)
 RETURNS TABLE (customer UUID, period_tickets BIGINT)
     LANGUAGE plpgsql STABLE SET search_path = public, pg_temp AS $fn$
 DECLARE
@@ -120,11 +145,10 @@ DECLARE
     head_to TIMESTAMPTZ;
     tail_from TIMESTAMPTZ;
     tail_to TIMESTAMPTZ;
-    families SMALLINT[] := '{}';  -- the lists read: (family, months, starts)
-    spans SMALLINT[] := '{}';
-    starts DATE[] := '{}';
-    block_start DATE;  -- a list being planned: its first month and length
-    block INT;
+    list_families SMALLINT[] := '{}';  -- the lists read: (family, months, starts)
+    list_spans SMALLINT[] := '{}';
+    list_starts DATE[] := '{}';
+    year_start DATE;
     depth INT := greatest(wanted, 1) * 4;
     bounds BIGINT[];    -- per family, the most an unseen customer can have, and the id
     bound_ids UUID[];   -- it would stand after
@@ -164,26 +188,38 @@ BEGIN
     -- Family 1: the year list of every touched year (few lists, each a loose bound when the
     -- period holds part of the year). Family 2: the touched months covered by the largest
     -- aligned years, halves, quarters and months that fit (tight bounds, more lists).
-    block_start := CAST(date_trunc('year', first_month) AS DATE);
-    WHILE block_start <= last_month LOOP
-        families := families || CAST(1 AS SMALLINT);
-        spans := spans || CAST(12 AS SMALLINT);
-        starts := starts || block_start;
-        block_start := CAST(block_start + interval '1 year' AS DATE);
+    year_start := CAST(date_trunc('year', first_month) AS DATE);
+    WHILE year_start <= last_month LOOP
+        list_families := list_families || CAST(1 AS SMALLINT);
+        list_spans := list_spans || CAST(12 AS SMALLINT);
+        list_starts := list_starts || year_start;
+        year_start := CAST(year_start + interval '1 year' AS DATE);
     END LOOP;
-    block_start := first_month;
-    WHILE block_start <= last_month LOOP
-        FOREACH block IN ARRAY ARRAY[12, 6, 3, 1] LOOP
-            EXIT WHEN (date_part('month', block_start)::int - 1) % block = 0
-                  AND block_start + make_interval(months => block - 1) <= last_month;
-        END LOOP;
-        families := families || CAST(2 AS SMALLINT);
-        spans := spans || CAST(block AS SMALLINT);
-        starts := starts || block_start;
-        block_start := CAST(block_start + make_interval(months => block) AS DATE);
-    END LOOP;
+    SELECT list_families || array_agg(CAST(2 AS SMALLINT)), list_spans || array_agg(c.months),
+           list_starts || array_agg(c.starts)
+    INTO list_families, list_spans, list_starts
+    FROM clientele_ist_cover(first_month, last_month) c;
 
     LOOP
+        IF depth * (cardinality(list_spans) + 1) > deepest THEN
+            -- Thousands share the lists' top totals: summing the whole months' cover and the
+            -- partial months' tickets of every customer is cheaper than counting them one by one.
+            RETURN QUERY
+            SELECT r.customer_id, CAST(sum(r.tickets) AS BIGINT)
+            FROM (SELECT t.customer_id, t.tickets
+                  FROM clientele_ist_cover(whole_from, CAST(whole_to - interval '1 month' AS DATE)) c
+                  JOIN customer_ticket_totals t ON t.months = c.months AND t.starts = c.starts
+                  UNION ALL
+                  SELECT x.customer_id, 1 FROM service_tickets x
+                  WHERE x.created_at >= head_from AND x.created_at < head_to
+                  UNION ALL
+                  SELECT x.customer_id, 1 FROM service_tickets x
+                  WHERE x.created_at >= tail_from AND x.created_at < tail_to) r
+            GROUP BY r.customer_id
+            ORDER BY 2 DESC, 1
+            LIMIT wanted;
+            RETURN;
+        END IF;
         -- An unseen customer has at most the sum of a family's depth-th totals (0 once each
         -- list is read to its end); one with exactly that many stands after the depth-th
         -- entry of each of those lists, so its id is above theirs. Family 0, the all-time
@@ -193,7 +229,7 @@ BEGIN
         FROM (
             SELECT l.family, coalesce(sum(k.tickets), 0) AS bound,
                    (array_agg(k.customer_id ORDER BY k.customer_id DESC))[1] AS last_id
-            FROM unnest(families, spans, starts) AS l (family, months, starts)
+            FROM unnest(list_families, list_spans, list_starts) AS l (family, months, starts)
             LEFT JOIN LATERAL (
                 SELECT t.tickets, t.customer_id FROM customer_ticket_totals t
                 WHERE t.months = l.months AND t.starts = l.starts
@@ -203,7 +239,7 @@ BEGIN
             SELECT 0, coalesce(max(c.tickets), 0), max(c.customer_id::text)::uuid
             FROM (SELECT c.tickets, c.customer_id FROM customer_ticket_counts c
                   ORDER BY c.tickets DESC, c.customer_id OFFSET depth - 1 LIMIT 1) c) f;
-        WITH lists AS (SELECT DISTINCT l.months, l.starts FROM unnest(spans, starts) AS l (months, starts)),
+        WITH lists AS (SELECT DISTINCT l.months, l.starts FROM unnest(list_spans, list_starts) AS l (months, starts)),
         seen AS (
             SELECT k.customer_id FROM lists l, LATERAL (
                 SELECT t.customer_id FROM customer_ticket_totals t
@@ -244,7 +280,7 @@ BEGIN
     END LOOP;
 END
 $fn$;
-COMMENT ON FUNCTION clientele_top_customers_in_period(TIMESTAMPTZ, TIMESTAMPTZ, INT) IS
+COMMENT ON FUNCTION clientele_top_customers_in_period(TIMESTAMPTZ, TIMESTAMPTZ, INT, INT) IS
     'The customers with the most tickets created in [start, end), exact (threshold algorithm).';
 """
 
@@ -266,12 +302,13 @@ ANALYZE customer_ticket_totals;
 
 DOWNGRADE = (
     """
-DROP FUNCTION clientele_top_customers_in_period(TIMESTAMPTZ, TIMESTAMPTZ, INT);
+DROP FUNCTION clientele_top_customers_in_period(TIMESTAMPTZ, TIMESTAMPTZ, INT, INT);
 """
     + OLD_APPLY
     + OLD_TRUNCATE
     + """
 DROP TABLE customer_ticket_totals;
+DROP FUNCTION clientele_ist_cover(DATE, DATE);
 DROP FUNCTION clientele_ist_spans(TIMESTAMPTZ);
 """
 )
