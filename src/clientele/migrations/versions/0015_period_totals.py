@@ -224,13 +224,14 @@ BEGIN
         END IF;
         -- An unseen customer has at most the sum of a family's depth-th totals (0 once each
         -- list is read to its end); one with exactly that many stands after the depth-th
-        -- entry of each of those lists, so its id is above theirs. Family 0, the all-time
+        -- entry of each of those lists not read to its end, so its id is above theirs (NULL,
+        -- a list read to its end, sorted last). Family 0, the all-time
         -- counters: the period's part of them can only be less.
         SELECT array_agg(f.bound ORDER BY f.family), array_agg(f.last_id ORDER BY f.family)
         INTO bounds, bound_ids
         FROM (
             SELECT l.family, coalesce(sum(k.tickets), 0) AS bound,
-                   (array_agg(k.customer_id ORDER BY k.customer_id DESC))[1] AS last_id
+                   (array_agg(k.customer_id ORDER BY k.customer_id DESC NULLS LAST))[1] AS last_id
             FROM unnest(list_families, list_spans, list_starts) AS l (family, months, starts)
             LEFT JOIN LATERAL (
                 SELECT t.tickets, t.customer_id FROM customer_ticket_totals t
