@@ -461,6 +461,19 @@ customer_ticket_months = Table(
     comment="Tickets per customer, IST month and status, kept by triggers on service_tickets.",
 )
 
+# Revision 0015: tickets per customer and IST month, quarter, half or year (months 1, 3, 6,
+# 12; starts its first day), all statuses, for the top customers over a period.
+customer_ticket_totals = Table(
+    "customer_ticket_totals",
+    metadata,
+    Column("customer_id", UUID(as_uuid=True), primary_key=True),
+    Column("months", SmallInteger, primary_key=True),
+    Column("starts", Date, primary_key=True),
+    Column("tickets", BigInteger, nullable=False),
+    comment="Tickets per customer and IST month, quarter, half year or year (months 1, 3, 6, "
+    "12), kept by triggers.",
+)
+
 ticket_tier_counts = Table(
     "ticket_tier_counts",
     metadata,

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from clientele.cli import app
-from clientele.reports.repository import counter_drift
+from clientele.reports.repair_repository import counter_drift
 
 STATUSES = ("open", "in_progress", "closed")
 START = datetime(2025, 11, 20, tzinfo=UTC)
@@ -269,6 +269,10 @@ def test_repair_finds_drift_and_rewrites_it(fresh_database_url):
             (customers[0],),
         )
         conn.execute("DELETE FROM customer_ticket_months WHERE customer_id = %s", (customers[1],))
+        conn.execute(
+            "UPDATE customer_ticket_totals SET tickets = tickets + 1 WHERE customer_id = %s",
+            (customers[3],),
+        )
         conn.execute("ALTER TABLE service_tickets DISABLE TRIGGER clientele_ticket_counts_delete")
         conn.execute("DELETE FROM service_tickets WHERE customer_id = %s", (customers[2],))
         conn.execute("ALTER TABLE service_tickets ENABLE TRIGGER clientele_ticket_counts_delete")
@@ -281,6 +285,7 @@ def test_repair_finds_drift_and_rewrites_it(fresh_database_url):
     assert check.exit_code == 1, check.output
     assert "differ" in check.output
     assert customers[0] in check.output
+    assert customers[3] in check.output
     assert repair.exit_code == 0, repair.output
     assert again.exit_code == 0, again.output
     assert "exact" in again.output

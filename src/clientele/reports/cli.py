@@ -11,7 +11,7 @@ import typer
 from clientele.config import load_settings
 
 if TYPE_CHECKING:
-    from clientele.reports.repository import CounterDrift
+    from clientele.reports.repair_repository import CounterDrift
 
 app = typer.Typer(help="Report answers the database keeps.", no_args_is_help=True)
 
@@ -47,9 +47,9 @@ def repair(
         typer.Option("--data-dir", envvar="CLIENTELE_DATA_DIR", help="Embedded PostgreSQL data."),
     ] = None,
 ) -> None:
-    """Recount tickets per customer and per (customer, month, status) and compare with the
-    counters the triggers keep; rewrite the rows that differ unless --check. Ticket writes
-    wait while a repair runs."""
+    """Recount tickets per customer, per (customer, month, status) and per customer and month
+    or year, and compare with the counters the triggers keep; rewrite the rows that differ
+    unless --check. Ticket writes wait while a repair runs."""
     from clientele.db import resolve_database_url  # noqa: PLC0415 - heavy: loaded when run, not for --help
 
     url = resolve_database_url(load_settings(data_dir=data_dir))
@@ -59,8 +59,8 @@ def repair(
         return
     verb = "differ" if check else "differed and were rewritten"
     typer.echo(
-        f"{drift.counts} customer counter rows, {drift.months} monthly rollup rows and"
-        f" {drift.tiers} tier total rows {verb};"
+        f"{drift.counts} customer counter rows, {drift.months} monthly rollup rows,"
+        f" {drift.totals} month and year total rows and {drift.tiers} tier total rows {verb};"
         f" customers: {', '.join(str(c) for c in drift.customer_ids)}"
     )
     if check:

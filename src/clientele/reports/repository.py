@@ -1,8 +1,9 @@
 """The report queries. Each function runs exactly one SQL statement over the answers the
-database keeps (revision 0008): `customer_ticket_counts` (per customer) and
-`customer_ticket_months` (per customer, IST month and status), never over every ticket.
-Periods read whole months from the rollup and only the partial months at their ends from
-tickets. docs/reports.md names the index each one uses."""
+database keeps: `customer_ticket_counts` (per customer), `customer_ticket_months` (per
+customer, IST month and status; revision 0008) and `customer_ticket_totals` (per customer and
+IST month or year; revision 0015), never over every ticket (repair_repository.py recounts
+them). Periods read whole months from the rollup and only the partial months at their ends
+from tickets. docs/reports.md names the index each one uses."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -77,20 +78,6 @@ class Split:
 
     months: tuple[date | None, date | None] | None
     partial: tuple[tuple[datetime | None, datetime | None], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class CounterDrift:
-    """Rows of the kept answers that differ from a recount, and a few customers concerned."""
-
-    counts: int
-    months: int
-    tiers: int
-    customer_ids: tuple[UUID, ...]
-
-    @property
-    def exact(self) -> bool:
-        return self.counts == 0 and self.months == 0 and self.tiers == 0
 
 
 def _month_start(day: date) -> datetime:
@@ -178,6 +165,18 @@ def _period_counts(period: Period) -> Subquery:
     )
 
 
+def _top_in_period(period: Period, limit: int) -> Subquery:
+    """(customer_id, tickets) of the `limit` customers with the most tickets in the period,
+    ties by id: the threshold algorithm over month and year totals (revision 0015), whose
+    cost follows `limit`, not the number of customers."""
+    best = func.clientele_top_customers_in_period(
+        _instant_or_null(period.start), _instant_or_null(period.end), limit
+    ).table_valued("customer", "period_tickets")
+    return select(
+        best.c.customer.label("customer_id"), best.c.period_tickets.label("tickets")
+    ).subquery("best")
+
+
 def _count_in_period(customer_id: Any, period: Period) -> ColumnElement[Any]:
     """One customer's tickets in the period: its rollup rows (primary key range) plus its
     tickets in the partial months (ix_service_tickets_customer_id range)."""
@@ -216,7 +215,8 @@ async def top_customers(
     conn: AsyncConnection, period: Period, *, limit: int
 ) -> list[CustomerTickets]:
     """The `limit` customers with the most tickets created in the period, most first (ties
-    by id). All time: the first `limit` entries of ix_customer_ticket_counts_tickets."""
+    by id). All time: the first `limit` entries of ix_customer_ticket_counts_tickets; a
+    period: `clientele_top_customers_in_period` (docs/reports.md)."""
     if period.whole:
         c = customer_ticket_counts.c
         top = (
@@ -228,13 +228,8 @@ async def top_customers(
         )
         last: ColumnElement[Any] = top.c.last_ticket_at
     else:
-        counts = _period_counts(period)
-        top = (
-            select(counts.c.customer_id, counts.c.tickets.label("ticket_count"))
-            .order_by(counts.c.tickets.desc(), counts.c.customer_id)
-            .limit(limit)
-            .subquery("top")
-        )
+        best = _top_in_period(period, limit)
+        top = select(best.c.customer_id, best.c.tickets.label("ticket_count")).subquery("top")
         last = _edge_in_period(top.c.customer_id, period, func.max)
     statement = (
         select(*customer_summary_columns(), top.c.ticket_count, last.label("last_ticket_at"))
@@ -387,7 +382,11 @@ async def ticket_frequency(
                 if column.name not in ("ticket_count", "first_ever", "last_ever")
             ]
         else:
-            counts = _period_counts(period)
+            # From a fixed start every window is the same length: the most frequent are the
+            # customers with the most tickets in the period.
+            counts = (
+                _period_counts(period) if period.start is None else _top_in_period(period, limit)
+            )
             count, key = counts.c.tickets, counts.c.customer_id
             first_ever, last_ever = c.first_ticket_at, c.last_ticket_at
             source = counts.join(customer_ticket_counts, c.customer_id == key).join(
@@ -426,6 +425,10 @@ async def ticket_frequency(
 
 def _instant(moment: datetime) -> Any:
     return literal(moment, TIMESTAMP(timezone=True))
+
+
+def _instant_or_null(moment: datetime | None) -> Any:
+    return cast(None, TIMESTAMP(timezone=True)) if moment is None else _instant(moment)
 
 
 def _tier_key(tier: str | None) -> tuple[int, str]:
@@ -467,90 +470,3 @@ async def open_tickets_by_tier(conn: AsyncConnection) -> list[TierOpenTickets]:
             )
         )
     return answers
-
-
-# The kept answers recounted from tickets (the repair command compares and rewrites).
-_TRUTH_COUNTS = """
-    SELECT t.*, lower(cu.city) AS city_key, lower(cu.state) AS state_key FROM (
-        SELECT customer_id, count(*) AS tickets,
-               count(*) FILTER (WHERE status = 'open') AS open,
-               count(*) FILTER (WHERE status = 'in_progress') AS in_progress,
-               min(created_at) AS first_ticket_at, max(created_at) AS last_ticket_at
-        FROM service_tickets GROUP BY customer_id) t
-    JOIN customers cu ON cu.id = t.customer_id"""
-_TRUTH_MONTHS = """
-    SELECT customer_id, clientele_ist_month(created_at) AS month, status, count(*) AS tickets
-    FROM service_tickets GROUP BY 1, 2, 3"""
-_TRUTH_TIERS = """
-    SELECT c.tier, clientele_tier_stripe(t.customer_id) AS stripe,
-           count(*) FILTER (WHERE t.status = 'open') AS open,
-           count(*) FILTER (WHERE t.status = 'in_progress') AS in_progress,
-           count(DISTINCT t.customer_id) AS customers
-    FROM service_tickets t JOIN customers c ON c.id = t.customer_id
-    WHERE t.status IN ('open', 'in_progress') GROUP BY 1, 2"""
-_COUNTS_FIELDS = "tickets, open, in_progress, first_ticket_at, last_ticket_at, city_key, state_key"
-_WRONG_COUNTS = f"""
-    SELECT coalesce(t.customer_id, c.customer_id) AS customer_id
-    FROM ({_TRUTH_COUNTS}) t FULL JOIN customer_ticket_counts c USING (customer_id)
-    WHERE (t.tickets, t.open, t.in_progress, t.first_ticket_at, t.last_ticket_at,
-           t.city_key, t.state_key)
-          IS DISTINCT FROM
-          (c.tickets, c.open, c.in_progress, c.first_ticket_at, c.last_ticket_at,
-           c.city_key, c.state_key)"""  # noqa: S608 - constants
-_WRONG_MONTHS = f"""
-    SELECT coalesce(t.customer_id, m.customer_id) AS customer_id,
-           coalesce(t.month, m.month) AS month, coalesce(t.status, m.status) AS status
-    FROM ({_TRUTH_MONTHS}) t
-         FULL JOIN customer_ticket_months m USING (customer_id, month, status)
-    WHERE t.tickets IS DISTINCT FROM m.tickets"""  # noqa: S608 - constants
-_WRONG_TIERS = f"""
-    SELECT 1 FROM ({_TRUTH_TIERS}) t
-    FULL JOIN (SELECT * FROM ticket_tier_counts WHERE (open, in_progress, customers) <> (0, 0, 0)) k
-        ON k.tier IS NOT DISTINCT FROM t.tier AND k.stripe = t.stripe
-    WHERE (t.open, t.in_progress, t.customers) IS DISTINCT FROM (k.open, k.in_progress, k.customers)"""  # noqa: S608, E501 - constants
-_DRIFT = f"""
-    WITH wrong_counts AS ({_WRONG_COUNTS}), wrong_months AS ({_WRONG_MONTHS})
-    SELECT (SELECT count(*) FROM wrong_counts) AS counts,
-           (SELECT count(*) FROM wrong_months) AS months,
-           (SELECT count(*) FROM ({_WRONG_TIERS}) w) AS tiers,
-           ARRAY(SELECT customer_id FROM (SELECT customer_id FROM wrong_counts UNION
-                                          SELECT customer_id FROM wrong_months) w
-                 ORDER BY customer_id LIMIT 10) AS customer_ids"""  # noqa: S608 - constants
-_REPAIR = (
-    "LOCK TABLE service_tickets, customers IN SHARE MODE",
-    f"""DELETE FROM customer_ticket_counts c
-        WHERE c.customer_id IN (SELECT customer_id FROM ({_WRONG_COUNTS}) w)""",  # noqa: S608
-    f"""INSERT INTO customer_ticket_counts (customer_id, {_COUNTS_FIELDS})
-        SELECT customer_id, {_COUNTS_FIELDS} FROM ({_TRUTH_COUNTS}) t
-        WHERE NOT EXISTS (SELECT 1 FROM customer_ticket_counts c
-                          WHERE c.customer_id = t.customer_id)""",  # noqa: S608
-    f"""DELETE FROM customer_ticket_months m USING ({_WRONG_MONTHS}) w
-        WHERE (m.customer_id, m.month, m.status) = (w.customer_id, w.month, w.status)""",  # noqa: S608
-    f"""INSERT INTO customer_ticket_months (customer_id, month, status, tickets)
-        SELECT customer_id, month, status, tickets FROM ({_TRUTH_MONTHS}) t
-        WHERE NOT EXISTS (SELECT 1 FROM customer_ticket_months m
-                          WHERE (m.customer_id, m.month, m.status)
-                              = (t.customer_id, t.month, t.status))""",  # noqa: S608
-    "DELETE FROM ticket_tier_counts",
-    f"INSERT INTO ticket_tier_counts (tier, stripe, open, in_progress, customers) {_TRUTH_TIERS}",
-)
-
-
-async def counter_drift(conn: AsyncConnection) -> CounterDrift:
-    """Compare the kept counters and rollup with a recount of every ticket (one statement;
-    reads the whole tickets table)."""
-    row = (await conn.execute(text(_DRIFT))).mappings().one()
-    return CounterDrift(
-        int(row["counts"]), int(row["months"]), int(row["tiers"]), tuple(row["customer_ids"])
-    )
-
-
-async def repair_counters(conn: AsyncConnection) -> CounterDrift:
-    """Rewrite the rows that differ from a recount, ticket writers held off (SHARE lock on
-    service_tickets) until the caller commits; returns what differed before."""
-    await conn.execute(text(_REPAIR[0]))
-    drift = await counter_drift(conn)
-    if not drift.exact:
-        for statement in _REPAIR[1:]:
-            await conn.execute(text(statement))
-    return drift

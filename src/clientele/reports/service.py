@@ -10,10 +10,10 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from clientele.audit import trail
-from clientele.reports import repository
+from clientele.reports import repair_repository, repository
 from clientele.reports.domain import Period, Place
+from clientele.reports.repair_repository import CounterDrift
 from clientele.reports.repository import (
-    CounterDrift,
     CustomerTickets,
     TicketFrequency,
     TierOpenTickets,
@@ -87,7 +87,7 @@ async def open_tickets_by_tier(run: Run) -> list[TierOpenTickets]:
 async def check_counters(uow: UnitOfWork) -> CounterDrift:
     """How far the kept ticket counters and monthly rollup are from a recount (reads only)."""
     async with uow:
-        return await repository.counter_drift(uow.connection)
+        return await repair_repository.counter_drift(uow.connection)
 
 
 async def repair_counters(uow: UnitOfWork) -> CounterDrift:
@@ -95,6 +95,6 @@ async def repair_counters(uow: UnitOfWork) -> CounterDrift:
 
     Ticket writers wait until the repair commits (a SHARE lock on service_tickets)."""
     async with uow:
-        drift = await repository.repair_counters(uow.connection)
+        drift = await repair_repository.repair_counters(uow.connection)
         await uow.commit()
         return drift
