@@ -36,7 +36,7 @@ from alembic import op
 from clientele.migrations.sqltext import function_sql, revised, revision_text
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
