@@ -6,8 +6,10 @@ equipment and its contacts, and the review items."""
 # ruff: noqa: S608, E501
 
 import json
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 
 from clientele.legacy import ddl
@@ -16,22 +18,32 @@ from clientele.legacy.pacing import (
     ACTOR,
     CUSTOMER_HOLD_TARGET_S,
     HOLD_LIMIT_S,
+    PARALLEL_MIN_TICKETS,
     TICKET_BATCH_START,
     TICKET_HOLD_TARGET_S,
     Pacer,
+    SharedProgress,
     bounded,
     chunks,
     gin_indexes,
+    in_parallel,
     merge_gin_pending,
     pipelined_transaction,
 )
 from clientele.legacy.records import Resolution
 from clientele.legacy.state import Conn, get_state, set_state
 
+# Ticket ids are random uuids: each half of the id space holds about half the tickets. Each
+# range is walked from its cursor (exclusive) to its last id (inclusive).
+_ID_FIRST = "00000000-0000-0000-0000-000000000000"
+_ID_MIDDLE = "7fffffff-ffff-ffff-ffff-ffffffffffff"
+_ID_LAST = "ffffffff-ffff-ffff-ffff-ffffffffffff"
+
 
 def link_tickets(
     conn: Conn, plan: Resolution, *, batch_size: int, pause: float, progress: Progress | None,
     stop_after_batches: int | None = None,
+    connect: Callable[[], AbstractContextManager[Conn]] | None = None,
 ) -> tuple[int, Pacer]:  # fmt: skip
     """Set `customer_ref` on unlinked tickets, walking the primary key in committed batches.
 
@@ -41,27 +53,57 @@ def link_tickets(
     id is read from the row being updated, under its row lock, so a re-typed id counts. A
     ticket the plan does not know (written after it was computed, and somehow not linked by
     the trigger) is linked by the same SQL function the trigger uses. Batches are sized by
-    time (at most `batch_size` rows); returns the tickets linked and the pacer.
+    time (at most `batch_size` rows); returns the tickets linked and the pacer. With `connect`
+    and at least PARALLEL_MIN_TICKETS tickets, the upper half of the ids is walked by a second
+    connection beside the first (its cursor is `tickets_cursor_upper`).
     """
     total_row = conn.execute("SELECT count(*) FROM service_tickets").fetchone()
     total = int(total_row[0]) if total_row else 0
-    cursor = get_state(conn, "tickets_cursor") or "00000000-0000-0000-0000-000000000000"
+    shared = SharedProgress(progress, "tickets", total)
+    if connect is None or total < PARALLEL_MIN_TICKETS:
+        return _link_range(conn, plan, "tickets_cursor", _ID_FIRST, _ID_LAST, batch_size=batch_size,
+                           pause=pause, progress=shared.part(0),
+                           stop_after_batches=stop_after_batches)  # fmt: skip
+
+    def lower(stop: threading.Event) -> tuple[int, Pacer]:
+        return _link_range(conn, plan, "tickets_cursor", _ID_FIRST, _ID_MIDDLE, batch_size=batch_size,
+                           pause=pause, progress=shared.part(0), stop=stop,
+                           stop_after_batches=stop_after_batches)  # fmt: skip
+
+    def upper(stop: threading.Event) -> tuple[int, Pacer]:
+        with connect() as other:
+            return _link_range(other, plan, "tickets_cursor_upper", _ID_MIDDLE, _ID_LAST,
+                               batch_size=batch_size, pause=pause, progress=shared.part(1),
+                               stop=stop, stop_after_batches=stop_after_batches)  # fmt: skip
+
+    (linked, pacer), (linked_upper, pacer_upper) = in_parallel(lower, upper)
+    pacer.absorb(pacer_upper)
+    return linked + linked_upper, pacer
+
+
+def _link_range(
+    conn: Conn, plan: Resolution, state_key: str, first: str, last: str, *, batch_size: int,
+    pause: float, progress: Callable[[int], None], stop_after_batches: int | None,
+    stop: threading.Event | None = None,
+) -> tuple[int, Pacer]:  # fmt: skip
+    """`link_tickets` for the ids after `first` up to `last`, its cursor kept as `state_key`."""
+    cursor = max(get_state(conn, state_key) or first, first)
     done_row = conn.execute(
-        "SELECT count(*) FROM service_tickets WHERE id <= %s", (cursor,)
+        "SELECT count(*) FROM service_tickets WHERE id > %s AND id <= %s", (first, cursor)
     ).fetchone()
     done = int(done_row[0]) if done_row else 0
     pacer = Pacer("tickets", min(TICKET_BATCH_START, batch_size), batch_size,
                    TICKET_HOLD_TARGET_S, HOLD_LIMIT_S)  # fmt: skip
     linked = 0
-    while True:
+    while not (stop and stop.is_set()):
         rows: list[tuple[Any, ...]] = []
         count = 0
         with bounded(conn, pacer) as batch:
             batch.arm()
             rows = conn.execute(
                 f"SELECT id, {ddl.TICKET_REF} IS NULL FROM service_tickets WHERE id > %s"
-                " ORDER BY id LIMIT %s",
-                (cursor, batch.size),
+                " AND id <= %s ORDER BY id LIMIT %s",
+                (cursor, last, batch.size),
             ).fetchall()
             todo = [r[0] for r in rows if r[1]]
             if todo:
@@ -85,7 +127,7 @@ def link_tickets(
                 count = result.rowcount
             if rows:
                 batch.arm()
-                set_state(conn, "tickets_cursor", str(rows[-1][0]))
+                set_state(conn, state_key, str(rows[-1][0]))
             batch.rows = len(rows)
         if not batch.committed:
             continue
@@ -94,8 +136,7 @@ def link_tickets(
         cursor = str(rows[-1][0])
         linked += count
         done += len(rows)
-        if progress:
-            progress("tickets", min(done, total), total)
+        progress(done)
         if stop_after_batches is not None and pacer.batches >= stop_after_batches:
             raise ddl.MigrationError("stopped on request (testing)")
         if pause:

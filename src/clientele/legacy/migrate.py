@@ -226,8 +226,9 @@ def migrate(
             plan = compute_resolution(conn)
         report.lap("plan")
         try:
-            _backfill(conn, plan, report, batch_size=batch_size, pause=pause, timeouts=timeouts,
-                      progress=progress, stop_after_batches=stop_after_batches)  # fmt: skip
+            _backfill(conn, url, plan, report, batch_size=batch_size, pause=pause,
+                      timeouts=timeouts, progress=progress,
+                      stop_after_batches=stop_after_batches)  # fmt: skip
         finally:
             gc.unfreeze()
     report.seconds = time.monotonic() - started
@@ -235,15 +236,23 @@ def migrate(
 
 
 def _backfill(
-    conn: Conn, plan: Resolution, report: MigrateReport, *, batch_size: int, pause: float,
-    timeouts: ddl.Timeouts, progress: Progress | None, stop_after_batches: int | None,
+    conn: Conn, url: str, plan: Resolution, report: MigrateReport, *, batch_size: int,
+    pause: float, timeouts: ddl.Timeouts, progress: Progress | None,
+    stop_after_batches: int | None,
 ) -> None:  # fmt: skip
     """Customers, tickets, the sweep, equipment, reviews, then constraints and indexes."""
     # A re-run writes customers new since (none when nothing changed), without pauses.
     customers_done = get_state(conn, "customers") == "done"
+
+    def second_connection() -> Conn:
+        """For the second backfill worker: it waits for locks as this one does."""
+        other = ddl.connect(url)
+        other.execute(f"SET lock_timeout = {int(timeouts.lock_timeout_ms)}")
+        return other
+
     report.customers_created, pacer, vocabulary = write_customers(
         conn, plan, batch_size=batch_size, pause=0.0 if customers_done else pause,
-        progress=progress,
+        progress=progress, connect=second_connection,
     )  # fmt: skip
     report.paced(vocabulary)
     report.paced(pacer)
@@ -253,7 +262,7 @@ def _backfill(
     if get_state(conn, "tickets") != "done":
         report.tickets_linked, pacer = link_tickets(
             conn, plan, batch_size=batch_size, pause=pause, progress=progress,
-            stop_after_batches=stop_after_batches,
+            stop_after_batches=stop_after_batches, connect=second_connection,
         )  # fmt: skip
         report.paced(pacer)
         set_state(conn, "tickets", "done")
