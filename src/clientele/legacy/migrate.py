@@ -97,17 +97,19 @@ class MigrateReport:
 
 
 def read_tickets(conn: Conn) -> list[TicketRow]:
-    """The identity columns of every ticket (one pass; the plan needs them all at once)."""
-    rows = []
-    with conn.cursor(name="legacy_tickets") as cur:
-        cur.itersize = 20_000
-        cur.execute(
-            "SELECT id, created_at, customer_id, customer_name, customer_phone,"
-            " customer_whatsapp, equipment_id FROM service_tickets"
-        )
-        for r in cur:
-            rows.append(TicketRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6]))
-    return rows
+    """The identity columns of every ticket (one pass; the plan needs them all at once).
+
+    A binary COPY: about a quarter of the time a cursor took to fetch a million rows.
+    """
+    with (
+        conn.cursor() as cur,
+        cur.copy(
+            "COPY (SELECT id, created_at, customer_id, customer_name, customer_phone,"
+            " customer_whatsapp, equipment_id FROM service_tickets) TO STDOUT (FORMAT BINARY)"
+        ) as copy,
+    ):
+        copy.set_types(["uuid", "timestamptz", "text", "text", "text", "text", "uuid"])
+        return [TicketRow(*row) for row in copy.rows()]
 
 
 def read_equipment(conn: Conn) -> list[EquipmentRow]:
