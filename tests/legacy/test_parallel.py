@@ -60,9 +60,9 @@ def test_two_connections_write_what_one_writes(
     migrate(legacy_db.url)
     assert len(writers) == 2
     with psycopg.connect(legacy_db.url, autocommit=True) as conn:
-        assert get_state(conn, "tickets_cursor_upper") is not None
+        assert get_state(conn, "tickets_block_upper") is not None
     with psycopg.connect(second_legacy_url, autocommit=True) as conn:
-        assert get_state(conn, "tickets_cursor_upper") is None
+        assert get_state(conn, "tickets_block_upper") is None
     assert _written(legacy_db.url) == _written(second_legacy_url)
 
 
