@@ -249,7 +249,9 @@ def _backfill(
     def second_connection() -> Conn:
         """For the second backfill worker: it waits for locks as this one does."""
         other = ddl.connect(url)
-        other.execute(f"SET lock_timeout = {int(timeouts.lock_timeout_ms)}")
+        other.execute(
+            "SELECT set_config('lock_timeout', %s, false)", (str(timeouts.lock_timeout_ms),)
+        )
         return other
 
     report.customers_created, pacer, vocabulary = write_customers(
