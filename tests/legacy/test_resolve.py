@@ -154,3 +154,12 @@ def test_every_national_form_of_a_number_reads_as_phonenumbers_reads_it(subscrib
         except InvalidPhone:
             expected = None
         assert normalize.phone(typed) == expected, typed
+
+
+@pytest.mark.parametrize("typed", ["23456789", "9123456", "91234567890", "0912345678", "+9123456"])
+def test_numbers_of_other_lengths_read_as_typed(typed: str) -> None:
+    try:
+        expected: str | None = normalize_phone(typed)
+    except InvalidPhone:
+        expected = None
+    assert normalize.phone(typed) == expected

@@ -85,17 +85,18 @@ def _international(plus: bool, digits: str) -> str:
     trunk prefix 0 or the country code 91, means +91 and those ten digits: phonenumbers
     strips exactly that prefix from it (the number fits India's number pattern, the prefixed
     one does not), so `09812345678`, `9812345678`, `919812345678` and `+919812345678` are one
-    parse instead of four (checked equal on every form, tests/legacy/test_normalize.py).
+    parse instead of four (checked equal on every form: tests/legacy/test_resolve.py).
     """
     if plus:
         return "+" + digits
     subscriber = digits[-10:]
-    if subscriber[:1] in _SUBSCRIBER_FIRST and digits[:-10] in ("", "0", "91"):
+    if len(subscriber) == 10 and subscriber[0] in _SUBSCRIBER_FIRST and digits[:-10] in _PREFIXES:
         return "+91" + subscriber
     return digits
 
 
 _SUBSCRIBER_FIRST = frozenset("23456789")
+_PREFIXES = frozenset({"", "0", "91"})
 
 
 @lru_cache(maxsize=1_000_000)
