@@ -48,8 +48,9 @@ def normalize_phone(raw: str, *, region: str = DEFAULT_REGION) -> str:
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone("not a valid phone number (check the digits and the STD code)")
     national = str(number.national_number)
+    # The straight run first: rare, and far cheaper than classifying the number.
     if len(set(national)) == 1 or (
-        phonenumbers.number_type(number) in _PLACEHOLDER_TYPES and _has_straight_run(national)
+        _has_straight_run(national) and phonenumbers.number_type(number) in _PLACEHOLDER_TYPES
     ):
         raise InvalidPhone("looks like a placeholder, not a real phone number")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

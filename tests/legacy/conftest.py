@@ -1,9 +1,12 @@
 """Fixtures: an empty database per test, in the legacy shape, filled with messy data."""
 
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 
 from clientele.demo.legacy_data import LegacyData, generate, load
 from clientele.legacy.shape import LEGACY_COLUMNS, legacy_md5_sql
@@ -45,3 +48,16 @@ def legacy_md5(url: str) -> dict[str, str]:
             assert row is not None
             out[table] = str(row[0])
         return out
+
+
+@pytest.fixture
+def second_legacy_url(server_url: str, legacy_db: LegacyDatabase) -> Iterator[str]:
+    """Another database with the same legacy rows as `legacy_db`, dropped afterwards."""
+    name = f"clientele_legacy_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    load(url, legacy_db.data)
+    yield url
+    with psycopg.connect(server_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -145,11 +145,11 @@ def test_migrate_killed_mid_way_then_run_again_completes(legacy_db):
     )  # fmt: skip
     deadline = time.monotonic() + 60
     with ddl.connect(legacy_db.url) as conn:
-        while time.monotonic() < deadline and get_state(conn, "tickets_cursor") is None:
+        while time.monotonic() < deadline and get_state(conn, "tickets_block") is None:
             time.sleep(0.05)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
-        assert get_state(conn, "tickets_cursor") is not None
+        assert get_state(conn, "tickets_block") is not None
         assert get_state(conn, "migrate") is None
         unlinked = conn.execute("SELECT count(*) FROM service_tickets WHERE customer_ref IS NULL")
         assert (unlinked.fetchone() or [0])[0] > 0

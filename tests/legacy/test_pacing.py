@@ -10,11 +10,9 @@ that history on the next run.
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 
 import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from clientele.demo.legacy_data import load
 from clientele.legacy import customers as customers_module
@@ -171,19 +169,6 @@ def test_migrate_gives_up_on_a_lock_never_released_and_a_re_run_completes(
     migrate(url)
     by_lid["cust-1"].append(old_app.params[0])  # type: ignore[arg-type]
     _assert_each_ticket_follows_its_legacy_id(url, by_lid)
-
-
-@pytest.fixture
-def second_legacy_url(server_url: str, legacy_db: LegacyDatabase) -> Iterator[str]:
-    """Another database with the same legacy rows as `legacy_db`, dropped afterwards."""
-    name = f"clientele_legacy_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    load(url, legacy_db.data)
-    yield url
-    with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _legacy_history(url: str) -> set[tuple[object, ...]]:

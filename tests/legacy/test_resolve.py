@@ -3,7 +3,11 @@
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
+import pytest
+
+from clientele.legacy import normalize
 from clientele.legacy.resolve import UNIDENTIFIED_KEY, TicketRow, resolve
+from clientele.phones import InvalidPhone, normalize_phone
 from tests.legacy.conftest import dataset
 from tests.legacy.generator import pairwise
 
@@ -133,3 +137,29 @@ def test_city_and_state_come_from_the_equipment_the_tickets_name_most_often_then
     assert places["cust-2"] == ("Mumbai", "Maharashtra")  # a tie: the most recent
     assert places["cust-3"] == ("Chennai", "Tamil Nadu")  # by the contact phone
     assert places["cust-4"] == (None, None)  # nothing known, nothing invented
+
+
+SUBSCRIBERS = ["9812345678", "2223456789", "6000000001", "8012345678", "9123456789", "4012345678",
+               "1800123456", "0123456789", "9191919191"]  # fmt: skip
+
+
+@pytest.mark.parametrize("subscriber", SUBSCRIBERS)
+def test_every_national_form_of_a_number_reads_as_phonenumbers_reads_it(subscriber: str) -> None:
+    """The plan parses one form per number (`+91` and ten digits); each form typed must mean
+    what phonenumbers makes of it as typed."""
+    for typed in (subscriber, f"0{subscriber}", f"91{subscriber}", f"+91{subscriber}",
+                  f"0{subscriber[:5]} {subscriber[5:]}", f"91-{subscriber}"):  # fmt: skip
+        try:
+            expected: str | None = normalize_phone(typed)
+        except InvalidPhone:
+            expected = None
+        assert normalize.phone(typed) == expected, typed
+
+
+@pytest.mark.parametrize("typed", ["23456789", "9123456", "91234567890", "0912345678", "+9123456"])
+def test_numbers_of_other_lengths_read_as_typed(typed: str) -> None:
+    try:
+        expected: str | None = normalize_phone(typed)
+    except InvalidPhone:
+        expected = None
+    assert normalize.phone(typed) == expected

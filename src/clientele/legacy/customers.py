@@ -6,8 +6,10 @@ the online trigger takes), then their backdated history in a transaction of its 
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from uuid import UUID
 
 from psycopg import errors
@@ -20,10 +22,14 @@ from clientele.legacy.pacing import (
     CUSTOMER_BATCH_START,
     CUSTOMER_HOLD_TARGET_S,
     HOLD_LIMIT_S,
+    PARALLEL_MIN_CUSTOMERS,
+    VOCABULARY_BATCH_MAX,
     Batch,
     Pacer,
+    SharedProgress,
     bounded,
     gin_indexes,
+    in_parallel,
     merge_gin_pending,
     pipelined_transaction,
 )
@@ -46,30 +52,64 @@ def _lock_keys(conn: Conn, keys: list[str]) -> None:
 
 
 def write_customers(
-    conn: Conn, plan: Resolution, *, batch_size: int, pause: float, progress: Progress | None
-) -> tuple[int, Pacer, Pacer]:
+    conn: Conn, plan: Resolution, *, batch_size: int, pause: float, progress: Progress | None,
+    connect: Callable[[], AbstractContextManager[Conn]] | None = None,
+) -> tuple[int, Pacer, Pacer]:  # fmt: skip
     """Insert the planned customers with their legacy ids and backdated history.
 
     Returns the number of new customers, and the pacers (how its batches went). Each batch holds
     the advisory locks of its legacy ids and phones until it commits, and an old-application
     write naming one of them waits for that: these batches are the shortest (by time, see
     "pacing" above), and hold their locks only for the lookups and inserts that need them.
+
+    With `connect` (a second connection) and at least PARALLEL_MIN_CUSTOMERS customers, the
+    second half is written by a thread on that connection beside the first: each row fires
+    the history and search triggers, so one backend is the bottleneck and a second one nearly
+    doubles the rate (the two halves share no legacy id; a shared phone's advisory lock is
+    taken in the one sorted order, after the ids, by every writer).
     """
-    created = 0
     customers = plan.customers
+    progress_of = SharedProgress(progress, "customers", len(customers))
+    if connect is None or len(customers) < PARALLEL_MIN_CUSTOMERS:
+        return _write_part(conn, customers, batch_size=batch_size, pause=pause,
+                           progress=progress_of.part(0), analyze=True)  # fmt: skip
+    half = len(customers) // 2
+
+    def first_half(stop: threading.Event) -> tuple[int, Pacer, Pacer]:
+        return _write_part(conn, customers[:half], batch_size=batch_size, pause=pause,
+                           progress=progress_of.part(0), analyze=True, stop=stop)  # fmt: skip
+
+    def second_half(stop: threading.Event) -> tuple[int, Pacer, Pacer]:
+        with connect() as other:
+            return _write_part(other, customers[half:], batch_size=batch_size, pause=pause,
+                               progress=progress_of.part(1), analyze=False, stop=stop)  # fmt: skip
+
+    first, rest = in_parallel(first_half, second_half)
+    first[1].absorb(rest[1])
+    first[2].absorb(rest[2])
+    return first[0] + rest[0], first[1], first[2]
+
+
+def _write_part(
+    conn: Conn, customers: Sequence[PlannedCustomer], *, batch_size: int, pause: float,
+    progress: Callable[[int], None], analyze: bool, stop: threading.Event | None = None,
+) -> tuple[int, Pacer, Pacer]:  # fmt: skip
+    """`write_customers` for one run of customers on one connection (`stop`: the other failed)."""
+    created = 0
     maximum = min(batch_size, CUSTOMER_BATCH_MAX)
     pacer = Pacer("customers", min(CUSTOMER_BATCH_START, maximum), maximum,
                    CUSTOMER_HOLD_TARGET_S, HOLD_LIMIT_S)  # fmt: skip
     # The names enter the search vocabulary before the batch that inserts them, committed on
     # their own and in the one lock order all writers use (the insert then takes no such
     # locks); an old-application insert of one of these names waits for that transaction too.
-    vocabulary = Pacer("vocabulary", maximum, maximum, CUSTOMER_HOLD_TARGET_S, HOLD_LIMIT_S)
+    vocabulary = Pacer("vocabulary", maximum, max(maximum, min(batch_size, VOCABULARY_BATCH_MAX)),
+                       CUSTOMER_HOLD_TARGET_S, HOLD_LIMIT_S)  # fmt: skip
     gin = gin_indexes(conn, "customers")
     metadata: dict[int, str] = {}  # serialized before the locks, by position
     prepared = 0  # customers[:prepared] are in the vocabulary, their metadata serialized
     analyzed_at = 0
     pos = 0
-    while pos < len(customers):
+    while pos < len(customers) and not (stop and stop.is_set()):
         while prepared < min(len(customers), pos + pacer.size):
             ahead: Sequence[PlannedCustomer] = ()
             with bounded(conn, vocabulary) as batch:
@@ -101,13 +141,12 @@ def write_customers(
         # After the commit, holding no advisory lock: history, GIN pending lists, statistics.
         _write_history(conn, batch_customers)
         merge_gin_pending(conn, gin)
-        if pos >= analyzed_at * 2 and pos - analyzed_at >= min(ANALYZE_FIRST, pos):
+        if analyze and pos >= analyzed_at * 2 and pos - analyzed_at >= min(ANALYZE_FIRST, pos):
             # The new tables start empty: without fresh statistics the planner seq-scans them
             # for every lookup of the next batches (and of the online trigger).
             _analyze_customers(conn)
             analyzed_at = pos
-        if progress:
-            progress("customers", pos, len(customers))
+        progress(pos)
         if pause:
             time.sleep(pause)
     return created, pacer, vocabulary

@@ -97,17 +97,19 @@ class MigrateReport:
 
 
 def read_tickets(conn: Conn) -> list[TicketRow]:
-    """The identity columns of every ticket (one pass; the plan needs them all at once)."""
-    rows = []
-    with conn.cursor(name="legacy_tickets") as cur:
-        cur.itersize = 20_000
-        cur.execute(
-            "SELECT id, created_at, customer_id, customer_name, customer_phone,"
-            " customer_whatsapp, equipment_id FROM service_tickets"
-        )
-        for r in cur:
-            rows.append(TicketRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6]))
-    return rows
+    """The identity columns of every ticket (one pass; the plan needs them all at once).
+
+    A binary COPY: about a quarter of the time a cursor took to fetch a million rows.
+    """
+    with (
+        conn.cursor() as cur,
+        cur.copy(
+            "COPY (SELECT id, created_at, customer_id, customer_name, customer_phone,"
+            " customer_whatsapp, equipment_id FROM service_tickets) TO STDOUT (FORMAT BINARY)"
+        ) as copy,
+    ):
+        copy.set_types(["uuid", "timestamptz", "text", "text", "text", "text", "uuid"])
+        return [TicketRow(*row) for row in copy.rows()]
 
 
 def read_equipment(conn: Conn) -> list[EquipmentRow]:
@@ -226,8 +228,9 @@ def migrate(
             plan = compute_resolution(conn)
         report.lap("plan")
         try:
-            _backfill(conn, plan, report, batch_size=batch_size, pause=pause, timeouts=timeouts,
-                      progress=progress, stop_after_batches=stop_after_batches)  # fmt: skip
+            _backfill(conn, url, plan, report, batch_size=batch_size, pause=pause,
+                      timeouts=timeouts, progress=progress,
+                      stop_after_batches=stop_after_batches)  # fmt: skip
         finally:
             gc.unfreeze()
     report.seconds = time.monotonic() - started
@@ -235,15 +238,25 @@ def migrate(
 
 
 def _backfill(
-    conn: Conn, plan: Resolution, report: MigrateReport, *, batch_size: int, pause: float,
-    timeouts: ddl.Timeouts, progress: Progress | None, stop_after_batches: int | None,
+    conn: Conn, url: str, plan: Resolution, report: MigrateReport, *, batch_size: int,
+    pause: float, timeouts: ddl.Timeouts, progress: Progress | None,
+    stop_after_batches: int | None,
 ) -> None:  # fmt: skip
     """Customers, tickets, the sweep, equipment, reviews, then constraints and indexes."""
     # A re-run writes customers new since (none when nothing changed), without pauses.
     customers_done = get_state(conn, "customers") == "done"
+
+    def second_connection() -> Conn:
+        """For the second backfill worker: it waits for locks as this one does."""
+        other = ddl.connect(url)
+        other.execute(
+            "SELECT set_config('lock_timeout', %s, false)", (str(timeouts.lock_timeout_ms),)
+        )
+        return other
+
     report.customers_created, pacer, vocabulary = write_customers(
         conn, plan, batch_size=batch_size, pause=0.0 if customers_done else pause,
-        progress=progress,
+        progress=progress, connect=second_connection,
     )  # fmt: skip
     report.paced(vocabulary)
     report.paced(pacer)
@@ -253,7 +266,7 @@ def _backfill(
     if get_state(conn, "tickets") != "done":
         report.tickets_linked, pacer = link_tickets(
             conn, plan, batch_size=batch_size, pause=pause, progress=progress,
-            stop_after_batches=stop_after_batches,
+            stop_after_batches=stop_after_batches, connect=second_connection,
         )  # fmt: skip
         report.paced(pacer)
         set_state(conn, "tickets", "done")

@@ -74,13 +74,34 @@ def phone(raw: str | None) -> str | None:
     if _SEPARATED_DIGITS.match(text):
         # "098123 45678", "098123-45678" and "09812345678" are parsed once (the plan parses
         # every ticket's phones: phonenumbers was half of its time at a million tickets).
-        return _parsed(text[0] == "+", _NOT_DIGITS.sub("", text))
+        return _parsed(_international(text[0] == "+", _NOT_DIGITS.sub("", text)))
     return _parse(text)
 
 
-@lru_cache(maxsize=500_000)
-def _parsed(plus: bool, digits: str) -> str | None:
-    return _parse(("+" if plus else "") + digits)
+def _international(plus: bool, digits: str) -> str:
+    """The digits as dialled from abroad, when an Indian number is typed nationally.
+
+    A ten-digit number starting 2-9 (one Indian subscriber number), with or without the
+    trunk prefix 0 or the country code 91, means +91 and those ten digits: phonenumbers
+    strips exactly that prefix from it (the number fits India's number pattern, the prefixed
+    one does not), so `09812345678`, `9812345678`, `919812345678` and `+919812345678` are one
+    parse instead of four (checked equal on every form: tests/legacy/test_resolve.py).
+    """
+    if plus:
+        return "+" + digits
+    subscriber = digits[-10:]
+    if len(subscriber) == 10 and subscriber[0] in _SUBSCRIBER_FIRST and digits[:-10] in _PREFIXES:
+        return "+91" + subscriber
+    return digits
+
+
+_SUBSCRIBER_FIRST = frozenset("23456789")
+_PREFIXES = frozenset({"", "0", "91"})
+
+
+@lru_cache(maxsize=1_000_000)
+def _parsed(digits: str) -> str | None:
+    return _parse(digits)
 
 
 @lru_cache(maxsize=100_000)

@@ -8,11 +8,13 @@ See docs/legacy-migration.md, "The old application's waits".
 
 import logging
 import random
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import errors
@@ -37,7 +39,13 @@ ACTOR = "legacy-migration"
 # `backfill_transaction`). What needs no lock is done outside: names enter the search
 # vocabulary before, the backdated history after, GIN pending lists are merged in between.
 
-CUSTOMER_BATCH_MAX = 200
+CUSTOMER_BATCH_MAX = 500
+# Names entering the search vocabulary: locks only rows of new names and words (sized by time).
+VOCABULARY_BATCH_MAX = 2000
+# From this many customers (tickets) on, two connections write them, each half on its own (see
+# `in_parallel`).
+PARALLEL_MIN_CUSTOMERS = 5000
+PARALLEL_MIN_TICKETS = 20_000
 CUSTOMER_BATCH_START = 50
 TICKET_BATCH_START = 200
 BATCH_MIN = 5
@@ -52,6 +60,8 @@ BACKFILL_LOCK_TIMEOUT_MS = 5000  # transactions that hold nothing the old applic
 ANALYZE_FIRST = 1000  # ANALYZE after the first batch, then each time the customers double
 
 _RETRYABLE = (errors.QueryCanceled, errors.LockNotAvailable, errors.DeadlockDetected)
+
+T = TypeVar("T")
 
 
 class _OverBudget(Exception):
@@ -91,6 +101,12 @@ class Pacer:
         ideal = int(self.target_s * rows / max(seconds, 1e-4))
         # Shrink at once, grow by half at most: one quick batch proves little.
         self.size = max(self.minimum, min(ideal, self.maximum, self.size + self.size // 2 + 1))
+
+    def absorb(self, other: "Pacer") -> None:
+        """Count another worker's batches of the same stage in this report."""
+        self.batches += other.batches
+        self.retries += other.retries
+        self.longest_s = max(self.longest_s, other.longest_s)
 
     def failed(self, why: str) -> None:
         """A try was rolled back (over budget, or a lock not granted): halve, then pause."""
@@ -237,3 +253,50 @@ def merge_gin_pending(conn: Conn, indexes: list[str]) -> None:
         indexes.clear()
     except errors.LockNotAvailable:
         log.info("GIN pending lists of %s: a VACUUM is merging them", indexes)
+
+
+def in_parallel(
+    first: Callable[[threading.Event], T], second: Callable[[threading.Event], T]
+) -> tuple[T, T]:
+    """Run `second` in a thread beside `first` (each on its own connection); both results.
+
+    Every row a backfill batch writes fires triggers and index updates in its one server
+    backend, so one connection keeps one core busy and a second one nearly doubles the rate.
+    Each gets an event set when the other fails: it stops after its batch in flight, and the
+    failure is raised.
+    """
+    stop = threading.Event()
+
+    def guarded(work: Callable[[threading.Event], T]) -> T:
+        try:
+            return work(stop)
+        except BaseException:
+            stop.set()
+            raise
+
+    with ThreadPoolExecutor(1, thread_name_prefix="legacy-backfill") as pool:
+        future = pool.submit(guarded, second)
+        one = guarded(first)
+        return one, future.result()
+
+
+class SharedProgress:
+    """One progress bar for a stage whichever thread writes its rows."""
+
+    def __init__(self, progress: "Callable[[str, int, int], None] | None", stage: str,
+                 total: int) -> None:  # fmt: skip
+        self._progress, self._stage, self._total = progress, stage, total
+        self._done: dict[int, int] = {}
+        self._lock = threading.Lock()
+
+    def part(self, index: int) -> Callable[[int], None]:
+        """The progress callback of one worker (rows it has done so far)."""
+
+        def report(done: int) -> None:
+            with self._lock:
+                self._done[index] = done
+                if self._progress:
+                    self._progress(self._stage, min(sum(self._done.values()), self._total),
+                                   self._total)  # fmt: skip
+
+        return report
