@@ -1,5 +1,6 @@
 """The FastAPI application: routers, problem+json handlers, and the pool's lifetime."""
 
+import gc
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -167,4 +168,11 @@ def app_from_env() -> FastAPI:
     url = os.environ.get("CLIENTELE_DATABASE_URL")
     if not url:
         raise RuntimeError("CLIENTELE_DATABASE_URL must be set for server workers")
-    return create_app(database_url=url, settings=settings)
+    app = create_app(database_url=url, settings=settings)
+    app.openapi()  # built now, so it is frozen with the rest below
+    # A worker's ~180,000 start-up objects (modules, models, routes) live as long as it does;
+    # a full collection walking them took ~90 ms, stalling every request in flight (the p99 of
+    # writes at c10). Frozen, collections walk only what requests create.
+    gc.collect()
+    gc.freeze()
+    return app
